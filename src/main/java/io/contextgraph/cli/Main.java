@@ -1,2 +1,29 @@
 package io.contextgraph.cli;
-public class Main { public static void main(String[] a) { } }
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+
+/** The single entrypoint of the artifact: {@code web} (default), {@code worker}, {@code standalone}, tools. */
+@Command(name = "contextgraph",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Data-donation service: accepts browsing sessions, filters them and stores them.",
+        subcommands = {WebCommand.class, WorkerCommand.class, StandaloneCommand.class, DeadLettersCommand.class},
+        exitCodeOnInvalidInput = 2)
+public final class Main implements Callable<Integer> {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    /** No role named: run the web role, as the Docker image's default. */
+    @Override
+    public Integer call() {
+        return new WebCommand().call();
+    }
+}

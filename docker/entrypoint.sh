@@ -1,0 +1,13 @@
+#!/bin/sh
+# Image entrypoint: "web" (default) or "worker"; anything else is passed to the jar (e.g. dead-letters).
+set -eu
+role="${1:-web}"
+[ "$#" -gt 0 ] && shift
+case "$role" in
+  web|worker|standalone|dead-letters) ;;
+  *) echo "usage: entrypoint.sh [web|worker|standalone|dead-letters ...]" >&2; exit 2 ;;
+esac
+jar="${CONTEXTGRAPH_JAR:-/app/contextgraph.jar}"
+java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# exec: the JVM becomes PID 1's child directly and receives SIGTERM from `docker stop`.
+exec "$java_bin" ${JAVA_OPTS:-} -jar "$jar" "$role" "$@"

@@ -1,0 +1,39 @@
+package io.contextgraph.api;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.nio.charset.StandardCharsets;
+
+/** The JSON bodies of the API: {@code {"status": "success"}} and errors with a human-readable message. */
+final class ApiResponses {
+    private static final byte[] SUCCESS = "{\"status\":\"success\"}".getBytes(StandardCharsets.UTF_8);
+
+    private ApiResponses() {
+    }
+
+    static void success(ServerResponse res) {
+        json(res, Status.OK_200, SUCCESS);
+    }
+
+    static void error(ServerResponse res, Status status, String message) {
+        String body = "{\"status\":\"error\",\"message\":\""
+                + new String(JsonStringEncoder.getInstance().quoteAsString(message)) + "\"}";
+        json(res, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** 503 with Retry-After: the client keeps the data and tries again; nothing was accepted. */
+    static void unavailable(ServerResponse res, int retryAfterSeconds, String message) {
+        res.header(HeaderNames.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        error(res, Status.SERVICE_UNAVAILABLE_503, message);
+    }
+
+    static void json(ServerResponse res, Status status, byte[] body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(body);
+    }
+}

@@ -1,0 +1,54 @@
+package io.contextgraph.api;
+
+import io.contextgraph.queue.TaskQueue;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** The public API under {@code /v1/}. */
+public final class ApiRoutes {
+    /** SPEC: 10 MiB, before and after gzip decoding. */
+    public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    static final Duration STATS_CACHE = Duration.ofSeconds(10);
+
+    private final TaskQueue queue;
+    private final UploadFormat format;
+    private final Optional<byte[]> jwk;
+    private final Supplier<Map<String, Long>> stats;
+
+    /**
+     * @param jwk the public key as JWK JSON, or empty when the service runs without encryption
+     */
+    public ApiRoutes(TaskQueue queue, UploadFormat format, Optional<String> jwk, Supplier<Map<String, Long>> stats) {
+        this.queue = queue;
+        this.format = format;
+        this.jwk = jwk.map(text -> text.getBytes(StandardCharsets.UTF_8));
+        this.stats = stats;
+    }
+
+    public void register(HttpRules rules) {
+        QueueErrors queueErrors = new QueueErrors();
+        UploadHandler upload = new UploadHandler(new BodyReader(MAX_BODY_BYTES), format, queue, queueErrors);
+        DeleteHandler delete = new DeleteHandler(queue, queueErrors);
+        new ApiEndpoint("/v1/upload").on(Method.POST, upload).on(Method.PUT, upload).register(rules);
+        new ApiEndpoint("/v1/delete").on(Method.POST, delete).on(Method.PUT, delete).register(rules);
+        new ApiEndpoint("/v1/jwk").on(Method.GET, (req, res) -> {
+            if (jwk.isEmpty()) {
+                ApiResponses.error(res, Status.NOT_FOUND_404, "this service does not use encryption");
+            } else {
+                res.header("Cache-Control", "public, max-age=3600");
+                res.status(Status.OK_200);
+                res.header("Content-Type", "application/json");
+                res.send(jwk.get());
+            }
+        }).register(rules);
+        new ApiEndpoint("/v1/stats").on(Method.GET, new StatsHandler(stats, STATS_CACHE, Clock.systemUTC())).register(rules);
+    }
+}

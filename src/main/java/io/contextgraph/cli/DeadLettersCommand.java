@@ -1,0 +1,107 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.ConfigException;
+import io.contextgraph.config.Role;
+import io.contextgraph.config.Settings;
+import io.contextgraph.config.SettingsLoader;
+import io.contextgraph.queue.DeadLetter;
+import io.contextgraph.queue.DeadLetters;
+import io.contextgraph.queue.QueueSettings;
+import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.RedisSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code contextgraph dead-letters list|replay}: inspect and replay tasks that failed every retry. */
+@Command(name = "dead-letters", mixinStandardHelpOptions = true,
+        description = "List or replay tasks parked after their last retry.",
+        subcommands = {DeadLettersCommand.ListCommand.class, DeadLettersCommand.ReplayCommand.class})
+final class DeadLettersCommand {
+
+    /** Opens Redis with the same settings as the roles, waiting briefly for it to answer. */
+    static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
+        Settings settings = SettingsLoader.load(Role.ADMIN, System.getenv());
+        Settings.Redis r = settings.redis();
+        Settings.Queue q = settings.queue();
+        try (RedisLink redis = new RedisLink(new RedisSettings(r.host(), r.port(), r.password(), r.tls(), r.commandTimeout()))) {
+            redis.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!redis.ping()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Redis at " + r.host() + ":" + r.port() + " does not answer");
+                }
+                Thread.sleep(200);
+            }
+            QueueSettings queue = new QueueSettings("cg:", q.maxLength(), q.visibilityTimeout(), q.maxAttempts(),
+                    q.retryDelay(), q.forgetMarkerTtl());
+            return action.apply(new DeadLetters(redis, queue));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    static int guarded(PrintStream err, Callable<Integer> body) {
+        try {
+            return body.call();
+        } catch (ConfigException e) {
+            err.println("contextgraph: configuration error: " + e.getMessage());
+            return RoleRunner.CONFIG_ERROR;
+        } catch (Exception e) {
+            err.println("contextgraph: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List parked tasks (no personal data).")
+    static final class ListCommand implements Callable<Integer> {
+        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            return guarded(System.err, () -> {
+                List<DeadLetter> letters = withDeadLetters(dead -> dead.list(limit));
+                System.out.printf("%-20s %-7s %-24s %-24s %8s  %s%n", "ID", "TYPE", "ACCEPTED", "FAILED", "BYTES", "REASON");
+                for (DeadLetter letter : letters) {
+                    System.out.printf("%-20s %-7s %-24s %-24s %8d  %s%n", letter.id(),
+                            letter.type().name().toLowerCase(java.util.Locale.ROOT),
+                            Instant.ofEpochMilli(letter.acceptedAtMillis()), Instant.ofEpochMilli(letter.failedAtMillis()),
+                            letter.bodyBytes(), letter.reason());
+                }
+                System.out.println(letters.size() + " dead letter(s)");
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Put parked tasks back on the queue (one with --id, or all with --all).")
+    static final class ReplayCommand implements Callable<Integer> {
+        @Option(names = "--id", description = "The dead letter's id, as listed.")
+        String id;
+
+        @Option(names = "--all", description = "Replay every dead letter.")
+        boolean all;
+
+        @Override
+        public Integer call() {
+            if ((id == null) == !all) {
+                System.err.println("contextgraph: give exactly one of --id ID or --all");
+                return RoleRunner.CONFIG_ERROR;
+            }
+            return guarded(System.err, () -> {
+                int replayed = withDeadLetters(dead -> dead.replay(Optional.ofNullable(id)));
+                System.out.println(replayed + " dead letter(s) replayed");
+                return id != null && replayed == 0 ? 1 : 0;
+            });
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.ConfigException;
+import io.contextgraph.config.Role;
+import io.contextgraph.config.Settings;
+import io.contextgraph.config.SettingsLoader;
+import io.contextgraph.observability.Logging;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one long-lived role: reads the settings (stopping with one clear line on a config error),
+ * starts the role, waits for SIGTERM, and closes everything in order.
+ */
+final class RoleRunner {
+    static final int CONFIG_ERROR = 2;
+    static final int START_FAILURE = 1;
+
+    interface Starter {
+        AutoCloseable start(Settings settings) throws Exception;
+    }
+
+    private RoleRunner() {
+    }
+
+    static int run(Role role, Starter starter) {
+        Settings settings;
+        try {
+            settings = SettingsLoader.load(role, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("contextgraph: configuration error: " + e.getMessage());
+            return CONFIG_ERROR;
+        }
+        Logging.install();
+        Logger log = LoggerFactory.getLogger(RoleRunner.class);
+        ShutdownSignal signal = new ShutdownSignal();
+        AutoCloseable running;
+        try {
+            running = starter.start(settings);
+        } catch (ConfigException e) {
+            System.err.println("contextgraph: configuration error: " + e.getMessage());
+            signal.stopped();
+            return CONFIG_ERROR;
+        } catch (Exception e) {
+            log.atError().addKeyValue("type", "startup.failed").setCause(e).log("could not start");
+            signal.stopped();
+            return START_FAILURE;
+        }
+        try {
+            signal.awaitRequest();
+            log.atInfo().addKeyValue("type", "shutdown").log("stopping");
+            running.close();
+        } catch (Exception e) {
+            log.atError().addKeyValue("type", "shutdown.failed").setCause(e).log("did not stop cleanly");
+        } finally {
+            log.atInfo().addKeyValue("type", "shutdown.done").log("stopped");
+            signal.stopped();
+        }
+        return 0;
+    }
+}

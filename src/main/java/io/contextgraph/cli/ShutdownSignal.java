@@ -1,0 +1,32 @@
+package io.contextgraph.cli;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Turns SIGTERM/SIGINT into an orderly stop: the JVM's shutdown hook wakes the role's main thread
+ * and then waits until the role has finished stopping, so that in-flight work is not cut off.
+ */
+final class ShutdownSignal {
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    ShutdownSignal() {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {
+            requested.countDown();
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+    }
+
+    void awaitRequest() throws InterruptedException {
+        requested.await();
+    }
+
+    /** Called by the role once everything is closed; lets the JVM exit. */
+    void stopped() {
+        finished.countDown();
+    }
+}

@@ -1,0 +1,27 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.Settings;
+import io.contextgraph.storage.LocalFolderStore;
+import io.contextgraph.storage.ObjectStore;
+import io.contextgraph.storage.S3Clients;
+import io.contextgraph.storage.S3ObjectStore;
+import io.contextgraph.storage.S3Options;
+
+import java.time.Duration;
+
+/** Chooses the object store from the settings: the S3 bucket, or the local data folder (standalone). */
+final class Stores {
+    private static final long PART_SIZE = 8L * 1024 * 1024;
+
+    private Stores() {
+    }
+
+    static ObjectStore open(Settings.Storage storage, int concurrency) {
+        if (storage.bucket().isEmpty()) {
+            return new LocalFolderStore(storage.dataDir().toAbsolutePath());
+        }
+        S3Options options = new S3Options(storage.endpoint(), storage.checksumsWhenRequired(), Duration.ofSeconds(30),
+                Math.max(50, concurrency * 2));
+        return new S3ObjectStore(S3Clients.create(options), storage.bucket().get(), storage.multipartThreshold(), PART_SIZE);
+    }
+}

@@ -1,0 +1,27 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.Role;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+
+/** {@code contextgraph web}: the HTTP role. */
+@Command(name = "web", mixinStandardHelpOptions = true, description = "Serve the HTTP API on PORT (default 8000).")
+final class WebCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        return RoleRunner.run(Role.WEB, settings -> {
+            Foundation base = new Foundation(settings, "web");
+            try {
+                WebRole web = new WebRole(base, WebRole.publicKey(settings.keys())).start();
+                return () -> {
+                    web.close();
+                    base.close();
+                };
+            } catch (RuntimeException e) {
+                base.close();
+                throw e;
+            }
+        });
+    }
+}

@@ -1,0 +1,56 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.api.ApiRoutes;
+import io.contextgraph.api.EncryptedFormat;
+import io.contextgraph.api.PlainJsonFormat;
+import io.contextgraph.api.UploadFormat;
+import io.contextgraph.config.ConfigException;
+import io.contextgraph.crypto.JweShape;
+import io.contextgraph.crypto.KeyFormatException;
+import io.contextgraph.crypto.PublicJwk;
+import io.contextgraph.crypto.RsaKeys;
+import io.contextgraph.queue.QueueStats;
+import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.web.Dockerflow;
+import io.contextgraph.web.HttpServer;
+import io.contextgraph.web.IndexPage;
+import io.contextgraph.web.RequestObserver;
+
+import java.security.interfaces.RSAPublicKey;
+import java.util.List;
+import java.util.Optional;
+
+/** Wires the web role: HTTP server, API, Dockerflow endpoints, on top of the shared foundation. */
+final class WebRole implements AutoCloseable {
+    private final HttpServer server;
+
+    WebRole(Foundation base, Optional<RSAPublicKey> publicKey) {
+        TaskQueue queue = new TaskQueue(base.redis, base.queue);
+        QueueStats stats = new QueueStats(base.redis, base.queue);
+        UploadFormat format = publicKey.<UploadFormat>map(key -> new EncryptedFormat(new JweShape(key)))
+                .orElseGet(PlainJsonFormat::new);
+        ApiRoutes api = new ApiRoutes(queue, format, publicKey.map(PublicJwk::json), stats::snapshot);
+        Dockerflow dockerflow = new Dockerflow(base.version, List.of(new RedisHealth(base.redis)));
+        IndexPage index = new IndexPage();
+        this.server = new HttpServer(base.settings.web(), new RequestObserver(base.metrics), base.errors,
+                List.of(dockerflow::register, index::register, api::register));
+    }
+
+    WebRole start() {
+        server.start();
+        return this;
+    }
+
+    static Optional<RSAPublicKey> publicKey(io.contextgraph.config.Settings.Keys keys) {
+        try {
+            return keys.publicKey().map(RsaKeys::publicKeyFromEnv);
+        } catch (KeyFormatException e) {
+            throw new ConfigException("PUBLIC_KEY", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

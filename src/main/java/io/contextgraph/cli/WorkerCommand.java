@@ -1,0 +1,30 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.Role;
+import io.contextgraph.storage.ObjectStore;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+
+/** {@code contextgraph worker}: the queue-processing role. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Process queued uploads and deletes into the S3 bucket S3_BUCKET.")
+final class WorkerCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        return RoleRunner.run(Role.WORKER, settings -> {
+            Foundation base = new Foundation(settings, "worker");
+            try {
+                ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
+                WorkerRole worker = new WorkerRole(base, store).start();
+                return () -> {
+                    worker.close();
+                    base.close();
+                };
+            } catch (RuntimeException e) {
+                base.close();
+                throw e;
+            }
+        });
+    }
+}

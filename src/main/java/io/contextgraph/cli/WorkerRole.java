@@ -1,0 +1,124 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.ConfigException;
+import io.contextgraph.config.Settings;
+import io.contextgraph.crypto.JweDecryptor;
+import io.contextgraph.crypto.KeyFormatException;
+import io.contextgraph.crypto.RsaKeys;
+import io.contextgraph.data.Blocklist;
+import io.contextgraph.data.SessionFilter;
+import io.contextgraph.data.UrlFilter;
+import io.contextgraph.queue.DeadLetters;
+import io.contextgraph.queue.QueueStats;
+import io.contextgraph.queue.TaskConsumer;
+import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.storage.ObjectStore;
+import io.contextgraph.worker.TaskLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Wires the worker role: queue consumer, data rules, decryption and storage. */
+final class WorkerRole implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerRole.class);
+
+    private final Foundation base;
+    private final ObjectStore store;
+    private final TaskConsumer consumer;
+    private final TaskLoop loop;
+    private volatile Thread storageCheck;
+
+    WorkerRole(Foundation base, ObjectStore store) {
+        this.base = base;
+        this.store = store;
+        Settings settings = base.settings;
+        Optional<JweDecryptor> decryptor = privateKey(settings.keys()).map(JweDecryptor::new);
+        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)), Clock.systemUTC());
+        this.consumer = new TaskConsumer(base.redis, base.queue, ConsumerName.forThisProcess());
+        QueueStats stats = new QueueStats(base.redis, base.queue);
+        TaskQueue queue = new TaskQueue(base.redis, base.queue);
+        base.metrics.gauge("queue.length", () -> {
+            try {
+                return queue.length();
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        });
+        this.loop = TaskLoop.create(consumer, decryptor, filter, store, new DeadLetters(base.redis, base.queue), stats,
+                base.metrics, base.errors, settings.worker().concurrency(), settings.web().shutdownGrace());
+    }
+
+    WorkerRole start() {
+        // The startup check must not block or stop the worker: S3 may come up later than we do.
+        storageCheck = Thread.ofVirtual().name("storage-check").start(this::checkStorageUntilReachable);
+        loop.start();
+        LOG.atInfo().addKeyValue("type", "worker.started").addKeyValue("storage", store.describe())
+                .addKeyValue("concurrency", loop.concurrency()).log("worker started");
+        return this;
+    }
+
+    private void checkStorageUntilReachable() {
+        Duration pause = Duration.ofSeconds(1);
+        boolean reported = false;
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                store.checkReachable();
+                if (reported) {
+                    LOG.atInfo().addKeyValue("type", "startup.storage").log("storage reachable again");
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!reported) {
+                    LOG.atError().addKeyValue("type", "startup.storage").setCause(e)
+                            .log("startup check failed: storage not reachable; retrying in the background");
+                    base.errors.report(e, "startup check failed: storage");
+                    reported = true;
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : pause.multipliedBy(2);
+        }
+    }
+
+    static Optional<java.security.interfaces.RSAPrivateKey> privateKey(Settings.Keys keys) {
+        try {
+            return keys.privateKey().map(RsaKeys::privateKeyFromEnv);
+        } catch (KeyFormatException e) {
+            throw new ConfigException("PRIVATE_KEY", e.getMessage());
+        }
+    }
+
+    static Blocklist blocklist(Settings settings) {
+        if (settings.blocklistFile().isEmpty()) {
+            return Blocklist.bundled();
+        }
+        try {
+            return Blocklist.fromFile(settings.blocklistFile().get());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("BLOCKLIST_FILE", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        Thread check = storageCheck;
+        if (check != null) {
+            check.interrupt();
+        }
+        loop.close();
+        consumer.close();
+        try {
+            store.close();
+        } catch (Exception e) {
+            LOG.atWarn().addKeyValue("type", "worker.close").log("storage client did not close cleanly");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.contextgraph.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Typed reads of environment variables; every failure names the variable. */
+final class Env {
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?");
+
+    private final Map<String, String> values;
+
+    Env(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Empty strings count as unset: a deployment template often exports VAR="". */
+    Optional<String> text(String name) {
+        String value = values.get(name);
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(value.strip());
+    }
+
+    String text(String name, String fallback) {
+        return text(name).orElse(fallback);
+    }
+
+    String required(String name, String why) {
+        return text(name).orElseThrow(() -> new ConfigException(name, "is required " + why));
+    }
+
+    int integer(String name, int fallback, int min, int max) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.get());
+            if (value < min || value > max) {
+                throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name, "must be a whole number, got \"" + printable(raw.get()) + "\"");
+        }
+    }
+
+    int port(String name, int fallback) {
+        return integer(name, fallback, 1, 65535);
+    }
+
+    boolean flag(String name, boolean fallback) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        return switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> throw new ConfigException(name, "must be true or false, got \"" + printable(raw.get()) + "\"");
+        };
+    }
+
+    Duration duration(String name, Duration fallback, Duration min, Duration max) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        Matcher m = DURATION.matcher(raw.get());
+        if (!m.matches()) {
+            throw new ConfigException(name, "must be a duration such as 500ms, 30s, 5m, 2h or 1d, got \""
+                    + printable(raw.get()) + "\"");
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        Duration value = switch (unit) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            case "d" -> Duration.ofDays(amount);
+            default -> Duration.ofSeconds(amount);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + raw.get());
+        }
+        return value;
+    }
+
+    Optional<URI> httpUri(String name) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(raw.get());
+            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null) {
+                throw new ConfigException(name, "must be an http(s) URL with a host");
+            }
+            return Optional.of(uri);
+        } catch (URISyntaxException e) {
+            throw new ConfigException(name, "is not a valid URL");
+        }
+    }
+
+    Optional<Path> path(String name) {
+        return text(name).map(Path::of);
+    }
+
+    /** Values can be secrets: show only a short, sanitised prefix of what was wrong. */
+    private static String printable(String raw) {
+        String cut = raw.length() > 20 ? raw.substring(0, 20) + "…" : raw;
+        return cut.replaceAll("[^\\x20-\\x7e…]", "?");
+    }
+}

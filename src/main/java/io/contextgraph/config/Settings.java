@@ -1,0 +1,72 @@
+package io.contextgraph.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Everything the process is configured with, parsed once from the environment at start. */
+public record Settings(
+        Role role,
+        Redis redis,
+        Optional<String> sentryDsn,
+        Statsd statsd,
+        Web web,
+        Storage storage,
+        Keys keys,
+        Queue queue,
+        Worker worker,
+        Optional<Path> blocklistFile) {
+
+    /** Where the queue lives; {@code embedded} means the standalone role starts its own Redis. */
+    public record Redis(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
+                        boolean embedded) {
+        @Override
+        public String toString() {
+            return "Redis[" + host + ":" + port + (tls ? " tls" : "") + (password.isPresent() ? " auth" : "")
+                    + (embedded ? " embedded" : "") + "]";
+        }
+    }
+
+    /** The StatsD/DogStatsD agent that receives metrics over UDP. */
+    public record Statsd(String host, int port) {
+    }
+
+    /** The HTTP listener and the limits that protect it. */
+    public record Web(int port, int maxConcurrentRequests, Duration readTimeout, int maxHeaderBytes,
+                      Duration shutdownGrace) {
+    }
+
+    /**
+     * Where uploads are stored: an S3 bucket, or (standalone only) a local folder laid out like it.
+     * {@code checksumsWhenRequired} turns off the SDK's newer default checksum headers that
+     * S3-compatible stores often reject.
+     */
+    public record Storage(Optional<String> bucket, Optional<URI> endpoint, boolean checksumsWhenRequired,
+                          Path dataDir, long multipartThreshold) {
+        public boolean usesS3() {
+            return bucket.isPresent();
+        }
+    }
+
+    /** Base64 of PEM texts as configured; the crypto package parses and validates them. */
+    public record Keys(Optional<String> publicKey, Optional<String> privateKey) {
+        public boolean encryptionEnabled() {
+            return publicKey.isPresent() || privateKey.isPresent();
+        }
+
+        @Override
+        public String toString() {
+            return "Keys[public=" + publicKey.isPresent() + ", private=" + privateKey.isPresent() + "]";
+        }
+    }
+
+    /** Bounds and timings of the Redis task queue. */
+    public record Queue(long maxLength, Duration visibilityTimeout, int maxAttempts, Duration retryDelay,
+                        Duration forgetMarkerTtl) {
+    }
+
+    /** How much work one worker process does at once. */
+    public record Worker(int concurrency, int maxBodyBytes) {
+    }
+}

@@ -1,0 +1,91 @@
+package io.contextgraph.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads {@link Settings} from environment variables, once, at start. Any missing or malformed
+ * value throws a {@link ConfigException} naming the variable, so the process stops with one line.
+ */
+public final class SettingsLoader {
+    /** Upload bodies are limited to 10 MiB (SPEC); the worker never needs more per task. */
+    public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+    private SettingsLoader() {
+    }
+
+    public static Settings load(Role role, Map<String, String> environment) {
+        Env env = new Env(environment);
+        boolean embeddedRedis = role == Role.STANDALONE && env.text("REDIS_HOST").isEmpty();
+        Settings.Redis redis = new Settings.Redis(
+                env.text("REDIS_HOST", "localhost"),
+                env.port("REDIS_PORT", 6379),
+                env.text("REDIS_PASSWORD"),
+                env.flag("REDIS_TLS", false),
+                env.duration("REDIS_TIMEOUT", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
+                embeddedRedis);
+        Settings.Statsd statsd = new Settings.Statsd(env.text("STATSD_HOST", "localhost"), env.port("STATSD_PORT", 8125));
+        Settings.Web web = new Settings.Web(
+                env.port("PORT", 8000),
+                env.integer("MAX_CONCURRENT_REQUESTS", 1024, 1, 1_000_000),
+                env.duration("READ_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
+                env.integer("MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024),
+                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+
+        Optional<String> bucket = env.text("S3_BUCKET");
+        if (role == Role.WORKER && bucket.isEmpty()) {
+            throw new ConfigException("S3_BUCKET", "is required for the worker role (the bucket uploads are stored in)");
+        }
+        bucket.ifPresent(SettingsLoader::checkBucketName);
+        var endpoint = env.httpUri("S3_ENDPOINT");
+        Settings.Storage storage = new Settings.Storage(
+                bucket,
+                endpoint,
+                checksumMode(env, endpoint.isPresent()),
+                env.path("DATA_DIR").orElse(Path.of("data")),
+                env.integer("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024, 5 * 1024 * 1024, Integer.MAX_VALUE));
+
+        Settings.Keys keys = new Settings.Keys(env.text("PUBLIC_KEY"), env.text("PRIVATE_KEY"));
+        if (role == Role.WORKER && keys.publicKey().isPresent() && keys.privateKey().isEmpty()) {
+            throw new ConfigException("PRIVATE_KEY", "is required for the worker when PUBLIC_KEY is set "
+                    + "(uploads are encrypted and only the worker can decrypt them)");
+        }
+        if (role == Role.WEB && keys.privateKey().isPresent()) {
+            throw new ConfigException("PRIVATE_KEY", "must not be given to the web role: only the worker holds it");
+        }
+
+        Settings.Queue queue = new Settings.Queue(
+                env.integer("QUEUE_MAX_LENGTH", 100_000, 1, Integer.MAX_VALUE),
+                env.duration("QUEUE_VISIBILITY_TIMEOUT", Duration.ofMinutes(5), Duration.ofMillis(200), Duration.ofHours(12)),
+                env.integer("QUEUE_MAX_ATTEMPTS", 5, 1, 100),
+                env.duration("QUEUE_RETRY_DELAY", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofHours(1)),
+                env.duration("FORGET_MARKER_TTL", Duration.ofDays(30), Duration.ofMinutes(1), Duration.ofDays(3650)));
+        if (queue.retryDelay().compareTo(queue.visibilityTimeout()) >= 0) {
+            throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
+        }
+        Settings.Worker worker = new Settings.Worker(
+                env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES);
+
+        return new Settings(role, redis, env.text("SENTRY_DSN"), statsd, web, storage, keys, queue, worker,
+                env.path("BLOCKLIST_FILE"));
+    }
+
+    private static boolean checksumMode(Env env, boolean customEndpoint) {
+        String mode = env.text("S3_CHECKSUMS", customEndpoint ? "when_required" : "when_supported")
+                .toLowerCase(java.util.Locale.ROOT);
+        return switch (mode) {
+            case "when_required" -> true;
+            case "when_supported" -> false;
+            default -> throw new ConfigException("S3_CHECKSUMS", "must be when_required or when_supported, got \"" + mode + "\"");
+        };
+    }
+
+    /** S3 bucket naming rules, so that a typo fails at start rather than at the first upload. */
+    private static void checkBucketName(String bucket) {
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw new ConfigException("S3_BUCKET", "is not a valid bucket name (3-63 lower-case letters, digits, '.' or '-')");
+        }
+    }
+}

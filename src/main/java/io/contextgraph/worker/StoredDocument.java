@@ -1,0 +1,47 @@
+package io.contextgraph.worker;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.contextgraph.data.Session;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The object written to storage for one upload: the user token, when the upload was accepted, and
+ * the sessions that passed the rules, with only the known fields. Gzip-compressed JSON.
+ */
+final class StoredDocument {
+    private final JsonFactory factory = new JsonFactory();
+
+    byte[] gzippedJson(String user, String uploadId, long acceptedAtMillis, List<Session> sessions) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + sessions.size() * 128);
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes, 8192);
+             JsonGenerator out = factory.createGenerator(gzip, JsonEncoding.UTF8)) {
+            out.writeStartObject();
+            out.writeStringField("user", user);
+            out.writeStringField("upload_id", uploadId);
+            out.writeNumberField("accepted_at", acceptedAtMillis / 1000);
+            out.writeArrayFieldStart("sessions");
+            for (Session session : sessions) {
+                out.writeStartObject();
+                out.writeStringField("url", session.url());
+                out.writeNumberField("start_time", session.startTime());
+                out.writeNumberField("duration", session.durationMillis());
+                if (session.tabId() != null) {
+                    out.writeStringField("tab_id", session.tabId());
+                }
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("in-memory gzip failed", e);
+        }
+        return bytes.toByteArray();
+    }
+}

@@ -1,0 +1,202 @@
+package io.contextgraph.worker;
+
+import io.contextgraph.crypto.JweDecryptor;
+import io.contextgraph.data.SessionFilter;
+import io.contextgraph.observability.ErrorReporter;
+import io.contextgraph.observability.Metrics;
+import io.contextgraph.queue.Delivery;
+import io.contextgraph.queue.DeadLetters;
+import io.contextgraph.queue.QueueStats;
+import io.contextgraph.queue.TaskConsumer;
+import io.contextgraph.storage.ObjectStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
+ * at once, each on its own virtual thread. A task is acknowledged only after its effect is stored;
+ * failures are retried with back-off and parked as dead letters in the end (see the queue package).
+ */
+public final class TaskLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);
+    private static final Duration POLL_BLOCK = Duration.ofSeconds(1);
+    private static final Duration MAX_OUTAGE_PAUSE = Duration.ofSeconds(5);
+
+    private final TaskConsumer consumer;
+    private final UploadProcessor uploads;
+    private final DeleteProcessor deletes;
+    private final Metrics metrics;
+    private final ErrorReporter errors;
+    private final int concurrency;
+    private final Duration shutdownGrace;
+    private final Semaphore slots;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private Thread poller;
+
+    /** Wires the processors of both task types around one consumer. */
+    public static TaskLoop create(TaskConsumer consumer, Optional<JweDecryptor> decryptor, SessionFilter filter,
+                                  ObjectStore store, DeadLetters deadLetters, QueueStats stats, Metrics metrics,
+                                  ErrorReporter errors, int concurrency, Duration shutdownGrace) {
+        return new TaskLoop(consumer,
+                new UploadProcessor(decryptor, filter, store, consumer, stats, metrics),
+                new DeleteProcessor(store, deadLetters, stats, metrics),
+                metrics, errors, concurrency, shutdownGrace);
+    }
+
+    TaskLoop(TaskConsumer consumer, UploadProcessor uploads, DeleteProcessor deletes, Metrics metrics,
+             ErrorReporter errors, int concurrency, Duration shutdownGrace) {
+        this.consumer = consumer;
+        this.uploads = uploads;
+        this.deletes = deletes;
+        this.metrics = metrics;
+        this.errors = errors;
+        this.concurrency = concurrency;
+        this.shutdownGrace = shutdownGrace;
+        this.slots = new Semaphore(concurrency);
+    }
+
+    public void start() {
+        if (running.compareAndSet(false, true)) {
+            poller = Thread.ofPlatform().name("task-poller").start(this::pollUntilStopped);
+        }
+    }
+
+    private void pollUntilStopped() {
+        Duration pause = Duration.ofMillis(100);
+        boolean outageReported = false;
+        while (running.get()) {
+            try {
+                slots.acquire();
+                int free = 1 + slots.drainPermits();
+                List<Delivery> batch;
+                try {
+                    batch = running.get() ? consumer.poll(free, POLL_BLOCK) : List.of();
+                } finally {
+                    slots.release(free);
+                }
+                for (Delivery delivery : batch) {
+                    slots.acquire();
+                    inFlight.put(delivery.task().entryId(), delivery);
+                    executor.submit(() -> run(delivery));
+                }
+                pause = Duration.ofMillis(100);
+                outageReported = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The queue is unreachable (Redis outage): wait and try again; report once per outage.
+                if (!outageReported) {
+                    LOG.atError().addKeyValue("type", "worker.queue_error").setCause(e).log("cannot read the queue");
+                    errors.report(e, "worker cannot read the queue");
+                    outageReported = true;
+                }
+                sleep(pause);
+                pause = pause.multipliedBy(2).compareTo(MAX_OUTAGE_PAUSE) > 0 ? MAX_OUTAGE_PAUSE : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    private void run(Delivery delivery) {
+        long start = System.nanoTime();
+        String taskName = delivery.task().type().name().toLowerCase(java.util.Locale.ROOT);
+        try {
+            Outcome outcome = switch (delivery.task().type()) {
+                case UPLOAD -> uploads.process(delivery.task());
+                case DELETE -> deletes.process(delivery.task());
+            };
+            settle(delivery, outcome);
+        } catch (RuntimeException e) {
+            LOG.atError().addKeyValue("type", "worker.task_failed").addKeyValue("task", taskName).setCause(e)
+                    .log("task failed unexpectedly");
+            if (running.get()) {
+                errors.report(e, "task failed: " + taskName);
+                settleQuietly(delivery, new Outcome.Retry("unexpected: " + e.getClass().getSimpleName()));
+            } else {
+                // Interrupted by shutdown: not the task's fault, so it must not use up an attempt.
+                handBackQuietly(delivery);
+            }
+        } finally {
+            metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
+            inFlight.remove(delivery.task().entryId());
+            slots.release();
+        }
+    }
+
+    private void settle(Delivery delivery, Outcome outcome) {
+        switch (outcome) {
+            case Outcome.Done done -> consumer.complete(delivery);
+            case Outcome.Retry retry -> consumer.retryLater(delivery, retry.reason());
+            case Outcome.Park park -> consumer.deadLetter(delivery, park.reason());
+        }
+    }
+
+    /** If even settling fails (Redis down), the entry stays pending and is reclaimed after the timeout. */
+    private void settleQuietly(Delivery delivery, Outcome outcome) {
+        try {
+            settle(delivery, outcome);
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("type", "worker.settle_failed").log("could not settle a task; it will be reclaimed");
+        }
+    }
+
+    private void handBackQuietly(Delivery delivery) {
+        try {
+            consumer.handBack(delivery);
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("type", "worker.handback_failed").log("could not hand a task back; it will be reclaimed");
+        }
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    /**
+     * Stops taking work, lets running tasks finish within the grace period, and hands the rest back
+     * to the queue so another worker can take them at once instead of after the visibility timeout.
+     */
+    @Override
+    public void close() {
+        if (!running.compareAndSet(true, false)) {
+            return;
+        }
+        try {
+            poller.join(POLL_BLOCK.multipliedBy(3).toMillis());
+            executor.shutdown();
+            if (!executor.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                executor.shutdownNow();
+                executor.awaitTermination(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        inFlight.values().forEach(this::handBackQuietly);
+        LOG.atInfo().addKeyValue("type", "worker.stopped").addKeyValue("handed_back", inFlight.size()).log("worker stopped");
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public int concurrency() {
+        return concurrency;
+    }
+}

@@ -1,0 +1,146 @@
+package io.contextgraph.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingsLoaderTest {
+
+    private static Map<String, String> env(String... pairs) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            env.put(pairs[i], pairs[i + 1]);
+        }
+        return env;
+    }
+
+    @Test
+    void defaultsMatchTheSpecTable() {
+        Settings s = SettingsLoader.load(Role.WEB, env());
+        assertThat(s.redis().host()).isEqualTo("localhost");
+        assertThat(s.redis().port()).isEqualTo(6379);
+        assertThat(s.redis().embedded()).isFalse();
+        assertThat(s.statsd().host()).isEqualTo("localhost");
+        assertThat(s.statsd().port()).isEqualTo(8125);
+        assertThat(s.web().port()).isEqualTo(8000);
+        assertThat(s.sentryDsn()).isEmpty();
+        assertThat(s.storage().bucket()).isEmpty();
+        assertThat(s.keys().encryptionEnabled()).isFalse();
+        assertThat(s.queue().maxAttempts()).isEqualTo(5);
+    }
+
+    @Test
+    void readsEveryVariable() {
+        Settings s = SettingsLoader.load(Role.WORKER, env(
+                "REDIS_HOST", "cache.example.com", "REDIS_PORT", "6380", "REDIS_PASSWORD", "pw", "REDIS_TLS", "true",
+                "SENTRY_DSN", "https://public@sentry.example.com/1", "STATSD_HOST", "172.17.42.1", "STATSD_PORT", "8126",
+                "S3_BUCKET", "com-example-dev-us-west-2-contextgraph", "S3_ENDPOINT", "http://127.0.0.1:9000",
+                "PORT", "8080", "PUBLIC_KEY", "cHVi", "PRIVATE_KEY", "cHJpdg==", "BLOCKLIST_FILE", "/etc/blocklist.txt",
+                "QUEUE_MAX_LENGTH", "10", "QUEUE_VISIBILITY_TIMEOUT", "90s", "QUEUE_MAX_ATTEMPTS", "3",
+                "QUEUE_RETRY_DELAY", "500ms", "WORKER_CONCURRENCY", "4"));
+        assertThat(s.redis()).extracting(Settings.Redis::host, Settings.Redis::port, Settings.Redis::tls)
+                .containsExactly("cache.example.com", 6380, true);
+        assertThat(s.redis().password()).contains("pw");
+        assertThat(s.sentryDsn()).contains("https://public@sentry.example.com/1");
+        assertThat(s.statsd()).isEqualTo(new Settings.Statsd("172.17.42.1", 8126));
+        assertThat(s.storage().bucket()).contains("com-example-dev-us-west-2-contextgraph");
+        assertThat(s.storage().endpoint()).contains(URI.create("http://127.0.0.1:9000"));
+        assertThat(s.storage().checksumsWhenRequired()).as("a custom endpoint turns the newer checksums off").isTrue();
+        assertThat(s.web().port()).isEqualTo(8080);
+        assertThat(s.keys().publicKey()).contains("cHVi");
+        assertThat(s.blocklistFile()).contains(Path.of("/etc/blocklist.txt"));
+        assertThat(s.queue().maxLength()).isEqualTo(10);
+        assertThat(s.queue().visibilityTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.queue().retryDelay()).isEqualTo(Duration.ofMillis(500));
+        assertThat(s.worker().concurrency()).isEqualTo(4);
+    }
+
+    @Test
+    void workerWithoutBucketNamesTheVariable() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("S3_BUCKET: is required")
+                .extracting(e -> ((ConfigException) e).variable()).isEqualTo("S3_BUCKET");
+    }
+
+    @Test
+    void emptyValuesCountAsUnset() {
+        Settings s = SettingsLoader.load(Role.WEB, env("SENTRY_DSN", "", "REDIS_HOST", " ", "PORT", ""));
+        assertThat(s.sentryDsn()).isEmpty();
+        assertThat(s.redis().host()).isEqualTo("localhost");
+        assertThat(s.web().port()).isEqualTo(8000);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "")))
+                .hasMessageContaining("S3_BUCKET");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "PORT|eighty|PORT: must be a whole number",
+            "PORT|0|PORT: must be between 1 and 65535",
+            "PORT|70000|PORT: must be between 1 and 65535",
+            "REDIS_PORT|63 79|REDIS_PORT: must be a whole number",
+            "STATSD_PORT|-1|STATSD_PORT: must be between",
+            "REDIS_TLS|maybe|REDIS_TLS: must be true or false",
+            "S3_ENDPOINT|localhost:9000|S3_ENDPOINT: must be an http(s) URL",
+            "S3_ENDPOINT|http://|S3_ENDPOINT:",
+            "S3_CHECKSUMS|sometimes|S3_CHECKSUMS: must be when_required or when_supported",
+            "QUEUE_VISIBILITY_TIMEOUT|5 minutes|QUEUE_VISIBILITY_TIMEOUT: must be a duration",
+            "QUEUE_MAX_ATTEMPTS|0|QUEUE_MAX_ATTEMPTS: must be between 1 and 100",
+            "WORKER_CONCURRENCY|lots|WORKER_CONCURRENCY: must be a whole number",
+    })
+    void malformedValuesNameTheVariable(String variable, String value, String message) {
+        Map<String, String> env = env(variable, value, "S3_BUCKET", "bucket-name");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message)
+                .extracting(e -> ((ConfigException) e).variable()).isEqualTo(variable);
+    }
+
+    @Test
+    void badBucketNameIsRefused() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "Not_A_Bucket")))
+                .hasMessageStartingWith("S3_BUCKET: is not a valid bucket name");
+    }
+
+    @Test
+    void theWebRoleNeverTakesThePrivateKey() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("PRIVATE_KEY", "cHJpdg==")))
+                .hasMessageStartingWith("PRIVATE_KEY: must not be given to the web role");
+    }
+
+    @Test
+    void anEncryptingWorkerNeedsThePrivateKey() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket-name", "PUBLIC_KEY", "cHVi")))
+                .hasMessageStartingWith("PRIVATE_KEY: is required");
+    }
+
+    @Test
+    void standaloneUsesEmbeddedRedisOnlyWithoutRedisHost() {
+        assertThat(SettingsLoader.load(Role.STANDALONE, env()).redis().embedded()).isTrue();
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("REDIS_HOST", "127.0.0.1")).redis().embedded()).isFalse();
+        assertThat(SettingsLoader.load(Role.STANDALONE, env()).storage().usesS3()).isFalse();
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("DATA_DIR", "/tmp/cg")).storage().dataDir())
+                .isEqualTo(Path.of("/tmp/cg"));
+    }
+
+    @Test
+    void retryDelayMustBeShorterThanTheVisibilityTimeout() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_VISIBILITY_TIMEOUT", "1s", "QUEUE_RETRY_DELAY", "2s")))
+                .hasMessageStartingWith("QUEUE_RETRY_DELAY:");
+    }
+
+    @Test
+    void secretsAreNotEchoedInFull() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("REDIS_PORT", "supersecretpassword-that-is-long")))
+                .hasMessageNotContaining("that-is-long");
+    }
+}
