@@ -83,13 +83,15 @@ final class CompactJwe {
         for (int i = 0; i < PARTS; i++) {
             requireCanonical(body, starts[i], ends[i], PART_NAMES[i]);
         }
+        // The header first: an unsupported "enc" explains odd IV or tag sizes better than they do.
+        JWEHeader header = header(body, starts[0], ends[0]);
         requireDecodedLength(starts, ends, 1, modulusBytes, "encrypted key", " (the size of the service's RSA key)");
         requireDecodedLength(starts, ends, 2, IV_BYTES, "IV", "");
         requireDecodedLength(starts, ends, 4, TAG_BYTES, "tag", "");
         if (decodedLength(ends[3] - starts[3]) == 0) {
             throw new MalformedJweException("empty ciphertext");
         }
-        return new CompactJwe(body, starts, ends, header(body, starts[0], ends[0]));
+        return new CompactJwe(body, starts, ends, header);
     }
 
     private static JWEHeader header(byte[] body, int start, int end) throws MalformedJweException {
