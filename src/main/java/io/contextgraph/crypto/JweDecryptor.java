@@ -44,7 +44,7 @@ public final class JweDecryptor {
             return object.getPayload().toBytes();
         } catch (ParseException e) {
             throw new DecryptionException("not a valid JWE");
-        } catch (JOSEException | IllegalStateException e) {
+        } catch (JOSEException | IllegalStateException | IllegalArgumentException e) {
             throw new DecryptionException("decryption failed (wrong key or tampered JWE)");
         }
     }
