@@ -9,9 +9,14 @@ import java.util.Optional;
 /**
  * Decides whether the URL of a session may be stored.
  *
- * <p>A URL is kept when it is 8 to 2048 characters long, has the scheme http or https, no user
- * info, no port other than the scheme's default, and a host that is a public domain name (not an
- * IP address, not {@code localhost}, not under {@code .local}) whose domain is not blocked.
+ * <p>A URL is kept when it is 8 to 2048 characters (code points) long, has the scheme http or
+ * https, no user info, no port other than the scheme's default ({@code :443} on https is fine),
+ * and a host that is a public domain name whose domain is not blocked. A public domain name is a
+ * syntactically valid name under a registry suffix of the Public Suffix List; that rules out
+ * {@code localhost}, {@code .local}, {@code .internal}, single labels and IP addresses in every
+ * spelling browsers accept ({@code 127.1}, {@code 0x7f.1}, {@code 2130706433}, {@code [::1]}).
+ * Internationalised hosts ({@code bücher.de}) are converted with {@link java.net.IDN#toASCII}
+ * (IDNA 2003) and rejected when that fails.
  *
  * <p>The URL is split by hand rather than with {@link java.net.URI}, which throws on URLs that
  * browsers produce every day ({@code ?q={a}|b}); only the scheme and the authority are examined,
