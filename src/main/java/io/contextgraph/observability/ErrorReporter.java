@@ -1,5 +1,7 @@
 package io.contextgraph.observability;
 
+import io.sentry.DataCollection;
+import io.sentry.KeyValueCollectionBehavior;
 import io.sentry.Sentry;
 import io.sentry.SentryEvent;
 import io.sentry.SentryLevel;
@@ -7,6 +9,7 @@ import io.sentry.SentryOptions;
 import io.sentry.protocol.Message;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Sends unexpected exceptions and failed startup checks to Sentry (SPEC "Errors"), tagged with the role and
@@ -40,7 +43,7 @@ public final class ErrorReporter implements AutoCloseable {
         options.setRelease(release);
         environment.map(String::strip).filter(value -> !value.isEmpty()).ifPresent(options::setEnvironment);
         options.setTag("role", role);
-        options.setSendDefaultPii(false);
+        options.setDataCollection(nothingPersonal());
         options.setAttachStacktrace(true);
         options.setEnableExternalConfiguration(false);
         options.addInAppInclude("io.contextgraph");
@@ -53,6 +56,21 @@ public final class ErrorReporter implements AutoCloseable {
             throw new IllegalArgumentException("SENTRY_DSN is not a valid Sentry DSN", e);
         }
         return new ErrorReporter(true);
+    }
+
+    // The SDK's own switches for personal data (they replace the deprecated sendDefaultPii, false by default):
+    // all off. Our integrations add no request data, but an integration added later would honour these.
+    private static DataCollection nothingPersonal() {
+        DataCollection collection = new DataCollection();
+        collection.setUserInfo(false);
+        collection.setCookies(KeyValueCollectionBehavior.off());
+        collection.setUrlQueryParams(KeyValueCollectionBehavior.off());
+        collection.getHttpHeaders().setRequest(KeyValueCollectionBehavior.off());
+        collection.getHttpHeaders().setResponse(KeyValueCollectionBehavior.off());
+        collection.setHttpBodies(Set.of());
+        collection.setDatabaseQueryData(false);
+        collection.setFilePaths(false);
+        return collection;
     }
 
     /** A reporter that sends nothing. */

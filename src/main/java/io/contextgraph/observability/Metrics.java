@@ -35,7 +35,7 @@ public final class Metrics implements AutoCloseable {
 
     private Metrics(Consumer<String> lines, Duration polling, AutoCloseable transport) {
         this.registry = StatsdMeterRegistry.builder(config(polling))
-                .lineBuilder(DogStatsdLines::new)
+                .lineBuilder((id, distribution) -> new DogStatsdLines(id))
                 .lineSink(lines)
                 .build();
         this.transport = transport;
