@@ -194,6 +194,25 @@ class MozlogEncoderTest {
     }
 
     @Test
+    void aValueThatCannotBeWrittenCostsTheLineNotTheCaller() {
+        Object hostile = new Object() {
+            @Override
+            public String toString() {
+                throw new IllegalStateException("no text for you");
+            }
+        };
+
+        log.atInfo().addKeyValue("value", hostile).log("will not render");
+        log.info("next line");
+
+        List<JsonNode> lines = lines();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("Type").asText()).isEqualTo("log.encoding.error");
+        assertThat(lines.get(0).get("Severity").asInt()).isEqualTo(3);
+        assertThat(lines.get(1).get("Fields").get("msg").asText()).isEqualTo("next line");
+    }
+
+    @Test
     void severityOfEveryLevel() {
         assertThat(MozlogEncoder.severity(Level.ERROR)).isEqualTo(3);
         assertThat(MozlogEncoder.severity(Level.WARN)).isEqualTo(4);
