@@ -61,7 +61,7 @@ public final class RequestObserver implements Filter {
                         .addKeyValue("method", method)
                         .addKeyValue("status", status)
                         .addKeyValue("t", took.toMillis())
-                        .log("request.summary");
+                        .log();
             }
         }
     }
