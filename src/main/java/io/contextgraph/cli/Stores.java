@@ -5,7 +5,7 @@ import io.contextgraph.storage.LocalFolderStore;
 import io.contextgraph.storage.ObjectStore;
 import io.contextgraph.storage.S3Clients;
 import io.contextgraph.storage.S3ObjectStore;
-import io.contextgraph.storage.S3Options;
+import io.contextgraph.storage.S3Clients.S3Options;
 
 import java.time.Duration;
 
