@@ -153,7 +153,7 @@ public final class RedisLink implements AutoCloseable {
 
     void closeDedicatedConnection(StatefulRedisConnection<byte[], byte[]> opened) {
         dedicated.remove(opened);
-        opened.closeAsync();
+        opened.close();
     }
 
     /** Waits for a command bounded by the command timeout; any failure becomes {@link QueueUnavailableException}. */
@@ -203,7 +203,7 @@ public final class RedisLink implements AutoCloseable {
             connection = null;
         }
         for (StatefulRedisConnection<byte[], byte[]> opened : dedicated) {
-            opened.closeAsync();
+            opened.close();
         }
         dedicated.clear();
         if (current != null) {

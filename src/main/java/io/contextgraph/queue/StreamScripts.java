@@ -118,4 +118,15 @@ final class StreamScripts {
             redis.call('XDEL', KEYS[1], ARGV[1])
             return 1
             """);
+
+    /**
+     * KEYS: tasks. ARGV: group, consumer. Removes the consumer from the group only if it holds no pending task
+     * (XGROUP DELCONSUMER drops a consumer's pending entries, which would strand them). Returns 1 when removed.
+     */
+    static final LuaScript RETIRE_CONSUMER = new LuaScript("""
+            local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+            if not ok or #pending > 0 then return 0 end
+            redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+            return 1
+            """);
 }

@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * its acceptance) lists and removes the object. If the delete was accepted before the check, the check sees the
  * marker. Either way nothing accepted before the delete survives it, whatever order workers pick tasks up in.
  *
+ * <p><b>Failures.</b> When {@link #complete}, {@link #retryLater}, {@link #deadLetter} or {@link #handBack} throws
+ * {@link QueueUnavailableException}, nothing was lost: the task stays pending for this consumer and is reclaimed
+ * (by any worker) after the visibility timeout. The caller logs and moves on.
+ *
  * <p>{@link #poll} is meant for one polling thread; the other methods may be called from any thread.
  */
 public final class TaskConsumer implements AutoCloseable {
@@ -148,9 +152,7 @@ public final class TaskConsumer implements AutoCloseable {
      * @param reason short, without personal data
      */
     public void deadLetter(Delivery delivery, String reason) {
-        deadLetter(delivery.task().entryId(), reason);
-        LOG.warn("Task {} parked as a dead letter after attempt {}: {}", delivery.task().entryId(),
-                delivery.attempt(), shorten(reason));
+        deadLetter(delivery.task().entryId(), delivery.attempt(), reason);
     }
 
     /**
@@ -170,7 +172,10 @@ public final class TaskConsumer implements AutoCloseable {
         return marker != null && StreamIds.compare(QueueKeys.text(marker), task.orderId()) > 0;
     }
 
-    /** Closes this consumer's blocking connection (its pending tasks stay pending and will be reclaimed). */
+    /**
+     * Closes this consumer's blocking connection. Its unfinished tasks stay pending and are reclaimed by others; when
+     * it holds none, the consumer is also removed from the group so that names of past processes do not pile up.
+     */
     @Override
     public void close() {
         // Not synchronized: closing the connection is what ends a poll blocked in XREADGROUP.
@@ -179,6 +184,14 @@ public final class TaskConsumer implements AutoCloseable {
         blockingConnection = null;
         if (connection != null) {
             link.closeDedicatedConnection(connection);
+        }
+        if (groupReady) {
+            try {
+                StreamScripts.RETIRE_CONSUMER.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks()},
+                        QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
+            } catch (QueueUnavailableException e) {
+                LOG.debug("Consumer not retired: Redis unavailable");
+            }
         }
     }
 
@@ -245,7 +258,7 @@ public final class TaskConsumer implements AutoCloseable {
             }
             long attempt = pending.get(0).getRedeliveryCount();
             if (attempt > (long) settings.maxAttempts() + POISON_MARGIN) {
-                deadLetter(message.getId(), "delivered " + attempt + " times without finishing");
+                deadLetter(message.getId(), attempt, "delivered " + attempt + " times without finishing");
                 continue;
             }
             toDelivery(message, attempt).ifPresent(deliveries::add);
@@ -253,6 +266,7 @@ public final class TaskConsumer implements AutoCloseable {
         return deliveries;
     }
 
+    @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; one offset, nothing unsafe
     private List<Delivery> readNew(int count, Duration block) {
         XReadArgs args = XReadArgs.Builder.count(count);
         if (!block.isNegative() && !block.isZero()) {
@@ -272,7 +286,7 @@ public final class TaskConsumer implements AutoCloseable {
     private Optional<Delivery> toDelivery(StreamMessage<byte[], byte[]> message, long attempt) {
         Optional<Task> task = TaskEntries.task(message);
         if (task.isEmpty()) {
-            deadLetter(message.getId(), "malformed entry");
+            deadLetter(message.getId(), attempt, "malformed entry");
             return Optional.empty();
         }
         return Optional.of(new Delivery(task.get(), attempt));
@@ -291,10 +305,17 @@ public final class TaskConsumer implements AutoCloseable {
         return connection;
     }
 
-    private void deadLetter(String entryId, String reason) {
-        StreamScripts.DEAD_LETTER.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks(), keys.dead()},
-                QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(entryId), QueueKeys.bytes(shorten(reason)),
-                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(keys.forgetPrefix()));
+    private void deadLetter(String entryId, long attempt, String reason) {
+        String shortReason = shorten(reason);
+        Long outcome = StreamScripts.DEAD_LETTER.run(link, ScriptOutputType.INTEGER,
+                new byte[][] {keys.tasks(), keys.dead()}, QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(entryId),
+                QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
+                QueueKeys.bytes(keys.forgetPrefix()));
+        if (outcome != null && outcome == 1) {
+            LOG.warn("Task {} parked as a dead letter after attempt {}: {}", entryId, attempt, shortReason);
+        } else if (outcome != null && outcome == 2) {
+            LOG.info("Task {} dropped after attempt {}: its user asked to be forgotten since", entryId, attempt);
+        }
     }
 
     private static String shorten(String reason) {

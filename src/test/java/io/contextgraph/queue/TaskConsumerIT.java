@@ -62,6 +62,14 @@ class TaskConsumerIT {
             assertThat(got.get(0).attempt()).isEqualTo(attempt);
             assertThat(got.get(0).task().uploadId()).isEqualTo(uploadId);
             consumer.retryLater(got.get(0), "storage: service unavailable");
+            if (attempt < 3) {
+                // set back in time so that it is reclaimed after the back-off; the claim is not a delivery
+                String[] pending = bed.server.cli("XPENDING", settings.keyPrefix() + "tasks", "workers", "-", "+", "1")
+                        .split("\\s+");
+                assertThat(Long.parseLong(pending[2])).isGreaterThanOrEqualTo(
+                        settings.visibilityTimeout().toMillis() - consumer.backoffMillis(attempt));
+                assertThat(Long.parseLong(pending[3])).isEqualTo(attempt);
+            }
         }
 
         assertThat(queue.length()).isZero();
@@ -153,6 +161,23 @@ class TaskConsumerIT {
         assertThat(consumer.coveredByDelete(uploads.get(otherUser))).isFalse();
         String ttl = bed.server.cli("PTTL", settings.keyPrefix() + "forget:user-f");
         assertThat(Long.parseLong(ttl)).isBetween(1L, Duration.ofDays(30).toMillis());
+    }
+
+    @Test
+    void closedConsumersLeaveTheGroupOnlyWhenTheyHoldNothing() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer idle = new TaskConsumer(bed.link, settings, "idle-consumer");
+        TaskConsumer holding = new TaskConsumer(bed.link, settings, "holding-consumer");
+        assertThat(idle.poll(1, Duration.ofMillis(50))).isEmpty();
+        queue.enqueueUpload("user-1", new byte[] {1});
+        assertThat(QueueTestBed.pollUntil(holding, 1, Duration.ofSeconds(5))).hasSize(1);
+
+        idle.close();
+        holding.close();
+
+        String consumers = bed.server.cli("XINFO", "CONSUMERS", settings.keyPrefix() + "tasks", "workers");
+        assertThat(consumers).contains("holding-consumer").doesNotContain("idle-consumer");
     }
 
     @Test
