@@ -12,6 +12,9 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -42,6 +45,7 @@ public final class RedisLink implements AutoCloseable {
     private static final int MAX_ERROR_LENGTH = 200;
 
     private final RedisSettings settings;
+    private final ClientResources resources;
     private final RedisClient client;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean firstFailureReported = new AtomicBoolean();
@@ -60,12 +64,18 @@ public final class RedisLink implements AutoCloseable {
                 .withSsl(settings.tls())
                 .withTimeout(settings.commandTimeout());
         settings.password().ifPresent(password -> uri.withPassword(password.toCharArray()));
-        this.client = RedisClient.create(uri.build());
+        // Lettuce's default reconnect back-off grows to 30 s: after a long outage the service would keep answering 503
+        // for up to 30 s with Redis back. Cap it like the initial connection loop.
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(FIRST_RETRY_DELAY_MS),
+                        Duration.ofMillis(MAX_RETRY_DELAY_MS), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri.build());
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder()
-                        .connectTimeout(settings.commandTimeout())
+                        .connectTimeout(connectTimeout(settings))
                         .keepAlive(true)
                         .build())
                 .timeoutOptions(TimeoutOptions.builder()
@@ -210,6 +220,13 @@ public final class RedisLink implements AutoCloseable {
             current.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    /** A TLS handshake may take longer than a command; connecting never blocks a request, only start() and poll. */
+    private static Duration connectTimeout(RedisSettings settings) {
+        Duration floor = Duration.ofSeconds(2);
+        return settings.commandTimeout().compareTo(floor) > 0 ? settings.commandTimeout() : floor;
     }
 
     private boolean tryConnect() {

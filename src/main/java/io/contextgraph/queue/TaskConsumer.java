@@ -119,6 +119,7 @@ public final class TaskConsumer implements AutoCloseable {
             // Redis came back empty (restart without persistence, failover): make the group again and carry on.
             LOG.warn("Consumer group missing; creating it again");
             groupReady = false;
+            reclaimCursor = CURSOR_START;
             return pollOnce(max, block);
         }
     }

@@ -28,6 +28,8 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final List<String> extraArgs;
     private final Path directory;
+    /** Kills the server if the test JVM exits without closing it, so that no redis-server outlives the build. */
+    private final Thread reaper = new Thread(this::kill, "redis-server-reaper");
     private Process process;
 
     /** Starts a server now; {@code extraArgs} are passed to redis-server as they are (e.g. "--requirepass", "x"). */
@@ -35,6 +37,7 @@ public final class RedisServer implements AutoCloseable {
         this.port = freePort();
         this.extraArgs = List.of(extraArgs);
         this.directory = Path.of(System.getProperty("cg.basedir", "."), "target", "redis");
+        Runtime.getRuntime().addShutdownHook(reaper);
         start();
     }
 
@@ -122,6 +125,11 @@ public final class RedisServer implements AutoCloseable {
     @Override
     public void close() {
         kill();
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down; the hook is running or has run
+        }
     }
 
     private java.util.Optional<String> password() {
