@@ -110,6 +110,27 @@ class RedisOutageIT {
     }
 
     @Test
+    void anUnresponsiveRedisTimesOutInsteadOfHanging() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        queue.enqueueUpload("user-1", new byte[] {1});
+
+        bed.server.cli("CLIENT", "PAUSE", "3000", "ALL"); // connected, but answers nothing
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> queue.enqueueUpload("user-1", new byte[] {2}))
+                .isInstanceOf(QueueUnavailableException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(NO_HANG_BOUND);
+        assertThat(bed.link.ping()).isFalse();
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(bed.link::ping);
+        queue.enqueueUpload("user-1", new byte[] {3});
+        // A timed-out request may still have been queued (Redis ran it after the pause): the client got a 503 and
+        // will retry, which at worst stores the same upload twice under two upload ids.
+        assertThat(queue.length()).isEqualTo(3);
+    }
+
+    @Test
     void scriptsAreLoadedAgainAfterRedisLostThem() {
         QueueSettings settings = bed.settings();
         TaskQueue queue = new TaskQueue(bed.link, settings);
