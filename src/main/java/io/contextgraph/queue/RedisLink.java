@@ -129,10 +129,6 @@ public final class RedisLink implements AutoCloseable {
         return connection != null;
     }
 
-    RedisSettings settings() {
-        return settings;
-    }
-
     /** Async commands of the shared connection; fails fast when no connection has been made yet. */
     RedisAsyncCommands<byte[], byte[]> commands() {
         StatefulRedisConnection<byte[], byte[]> current = connection;
