@@ -1,0 +1,33 @@
+package io.contextgraph.queue;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Where and how to reach Redis: host, port, optional password, TLS, and the per-command timeout. */
+public record RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout) {
+
+    public RedisSettings {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        if (commandTimeout.isNegative() || commandTimeout.isZero()) {
+            throw new IllegalArgumentException("commandTimeout must be positive");
+        }
+    }
+
+    /** Plain connection without password or TLS, with the default 1 s command timeout. */
+    public static RedisSettings of(String host, int port) {
+        return new RedisSettings(host, port, Optional.empty(), false, Duration.ofSeconds(1));
+    }
+
+    /** Never prints the password. */
+    @Override
+    public String toString() {
+        return "RedisSettings[host=" + host + ", port=" + port + ", password=" + (password.isPresent() ? "***" : "none")
+                + ", tls=" + tls + ", commandTimeout=" + commandTimeout + "]";
+    }
+}

@@ -1,0 +1,24 @@
+package io.contextgraph.queue;
+
+/** Orders Redis stream IDs ({@code <ms>-<seq>}) numerically, which is their acceptance order. */
+final class StreamIds {
+
+    private StreamIds() {
+    }
+
+    static int compare(String a, String b) {
+        long[] left = parse(a);
+        long[] right = parse(b);
+        int byTime = Long.compareUnsigned(left[0], right[0]);
+        return byTime != 0 ? byTime : Long.compareUnsigned(left[1], right[1]);
+    }
+
+    private static long[] parse(String id) {
+        int dash = id.indexOf('-');
+        if (dash <= 0 || dash == id.length() - 1) {
+            throw new IllegalArgumentException("not a stream ID: " + id);
+        }
+        return new long[] {
+            Long.parseUnsignedLong(id, 0, dash, 10), Long.parseUnsignedLong(id, dash + 1, id.length(), 10)};
+    }
+}

@@ -1,0 +1,326 @@
+package io.contextgraph.queue;
+
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.models.stream.ClaimedMessages;
+import io.lettuce.core.models.stream.PendingMessage;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker side of the queue: takes tasks from the consumer group, reclaims tasks of dead workers, completes,
+ * retries with back-off, dead-letters and hands tasks back.
+ *
+ * <p><b>Attempts and retries.</b> The attempt of a delivery is Redis's delivery count. A failed task is not put
+ * anywhere else: {@link #retryLater} re-claims it to this consumer with an idle time set back by
+ * {@code visibilityTimeout - backoff}, so the normal reclaim of idle tasks ({@code XAUTOCLAIM}, which counts one more
+ * delivery) hands it out again after {@code backoff}. After {@code maxAttempts} the task is parked in the dead-letter
+ * stream. A task whose worker keeps dying while processing it (its delivery count passes
+ * {@code maxAttempts + POISON_MARGIN} on reclaim) is parked as well, so it cannot crash-loop the workers forever.
+ *
+ * <p><b>Forget markers, and why checking before and after the S3 write closes the race with a delete.</b> Accepting
+ * a delete sets the marker {@code forget:<user>} = the delete's stream ID in the same atomic step as the XADD, i.e.
+ * before any worker can even see the delete task. An upload is "covered" when the marker's ID is greater than the
+ * upload's order ID (accepted before the delete). The worker checks {@link #coveredByDelete} before writing (skip the
+ * work) and again after writing (remove what it just wrote). If the second check finds no covering marker, the
+ * delete was accepted after that check, hence after the write finished, so the delete task (which can only run after
+ * its acceptance) lists and removes the object. If the delete was accepted before the check, the check sees the
+ * marker. Either way nothing accepted before the delete survives it, whatever order workers pick tasks up in.
+ *
+ * <p><b>Failures.</b> When {@link #complete}, {@link #retryLater}, {@link #deadLetter} or {@link #handBack} throws
+ * {@link QueueUnavailableException}, nothing was lost: the task stays pending for this consumer and is reclaimed
+ * (by any worker) after the visibility timeout. The caller logs and moves on.
+ *
+ * <p>{@link #poll} is meant for one polling thread; the other methods may be called from any thread.
+ */
+public final class TaskConsumer implements AutoCloseable {
+
+    /** Extra deliveries tolerated beyond maxAttempts before a task that keeps killing workers is parked. */
+    static final int POISON_MARGIN = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
+    private static final long RECLAIM_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final String CURSOR_START = "0-0";
+    private static final int MAX_REASON_LENGTH = 200;
+
+    private final RedisLink link;
+    private final QueueSettings settings;
+    private final QueueKeys keys;
+    private final String consumerName;
+    private final Consumer<byte[]> me;
+    private volatile StatefulRedisConnection<byte[], byte[]> blockingConnection;
+    private boolean groupReady;
+    private String reclaimCursor = CURSOR_START;
+    private long nextReclaimNanos = System.nanoTime();
+    private volatile boolean closed;
+
+    public TaskConsumer(RedisLink link, QueueSettings settings, String consumerName) {
+        this.link = Objects.requireNonNull(link, "link");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.consumerName = Objects.requireNonNull(consumerName, "consumerName");
+        this.keys = new QueueKeys(settings.keyPrefix());
+        this.me = Consumer.from(QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
+    }
+
+    /** A consumer name unique to this process: hostname-pid-random. */
+    public static String uniqueConsumerName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        byte[] random = new byte[4];
+        new SecureRandom().nextBytes(random);
+        return host + "-" + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random);
+    }
+
+    public String consumerName() {
+        return consumerName;
+    }
+
+    /**
+     * Up to {@code max} tasks: first idle tasks of dead workers (looked for at most about once a second), then new
+     * ones, waiting up to {@code block} for new work when nothing was reclaimed.
+     *
+     * @throws QueueUnavailableException when Redis cannot be reached; the caller waits a little and polls again
+     */
+    public synchronized List<Delivery> poll(int max, Duration block) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1");
+        }
+        if (closed) {
+            throw new QueueUnavailableException("consumer is closed");
+        }
+        try {
+            return pollOnce(max, block);
+        } catch (QueueUnavailableException e) {
+            if (!RedisLink.isErrorReply(e, "NOGROUP")) {
+                throw e;
+            }
+            // Redis came back empty (restart without persistence, failover): make the group again and carry on.
+            LOG.warn("Consumer group missing; creating it again");
+            groupReady = false;
+            reclaimCursor = CURSOR_START;
+            return pollOnce(max, block);
+        }
+    }
+
+    /** The task's effect is done: acknowledge and delete it, so it no longer counts toward the queue length. */
+    public void complete(Delivery delivery) {
+        StreamScripts.COMPLETE.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks()},
+                QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(delivery.task().entryId()));
+    }
+
+    /**
+     * The attempt failed: deliver the task again after a back-off, or park it when attempts are exhausted.
+     *
+     * @param reason short, without personal data (kept on the dead letter)
+     */
+    public void retryLater(Delivery delivery, String reason) {
+        if (delivery.attempt() >= settings.maxAttempts()) {
+            deadLetter(delivery, reason);
+            return;
+        }
+        long idleMs = settings.visibilityTimeout().toMillis() - backoffMillis(delivery.attempt());
+        // JUSTID: this claim must not count as a delivery; the reclaim after the back-off will.
+        link.await(link.commands().xclaim(keys.tasks(), me,
+                new XClaimArgs().minIdleTime(0).idle(idleMs).justid(), delivery.task().entryId()));
+    }
+
+    /**
+     * Parks the task in the dead-letter stream for an operator (an upload that a later delete covers is dropped
+     * instead: it must not be stored anyway).
+     *
+     * @param reason short, without personal data
+     */
+    public void deadLetter(Delivery delivery, String reason) {
+        deadLetter(delivery.task().entryId(), delivery.attempt(), reason);
+    }
+
+    /**
+     * Gives an unfinished task back (graceful shutdown) so that another worker reclaims it at once; the hand-back does
+     * not use up an attempt.
+     */
+    public void handBack(Delivery delivery) {
+        link.await(link.commands().xclaim(keys.tasks(), me,
+                new XClaimArgs().minIdleTime(0).idle(settings.visibilityTimeout().toMillis())
+                        .retryCount(Math.max(0, delivery.attempt() - 1)).justid(),
+                delivery.task().entryId()));
+    }
+
+    /** True when a delete for the task's user was accepted after the task was (first) accepted. */
+    public boolean coveredByDelete(Task task) {
+        byte[] marker = link.await(link.commands().get(keys.forget(task.user())));
+        return marker != null && StreamIds.compare(QueueKeys.text(marker), task.orderId()) > 0;
+    }
+
+    /**
+     * Closes this consumer's blocking connection. Its unfinished tasks stay pending and are reclaimed by others; when
+     * it holds none, the consumer is also removed from the group so that names of past processes do not pile up.
+     */
+    @Override
+    public void close() {
+        // Not synchronized: closing the connection is what ends a poll blocked in XREADGROUP.
+        closed = true;
+        StatefulRedisConnection<byte[], byte[]> connection = blockingConnection;
+        blockingConnection = null;
+        if (connection != null) {
+            link.closeDedicatedConnection(connection);
+        }
+        if (groupReady) {
+            try {
+                StreamScripts.RETIRE_CONSUMER.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks()},
+                        QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
+            } catch (QueueUnavailableException e) {
+                LOG.debug("Consumer not retired: Redis unavailable");
+            }
+        }
+    }
+
+    long backoffMillis(long attempt) {
+        long base = settings.retryBaseDelay().toMillis();
+        int doublings = (int) Math.min(Math.max(attempt - 1, 0), 30);
+        long backoff = base <= 0 ? 0 : Math.min(base << doublings, Long.MAX_VALUE / 4);
+        return Math.min(backoff, settings.visibilityTimeout().toMillis());
+    }
+
+    private List<Delivery> pollOnce(int max, Duration block) {
+        ensureGroup();
+        List<Delivery> deliveries = new ArrayList<>(reclaimIdle(max));
+        if (deliveries.size() < max) {
+            deliveries.addAll(readNew(max - deliveries.size(), deliveries.isEmpty() ? block : Duration.ZERO));
+        }
+        return deliveries;
+    }
+
+    private void ensureGroup() {
+        if (groupReady) {
+            return;
+        }
+        try {
+            // From 0, not $: finished tasks are deleted, so everything in the stream is unfinished work, including
+            // tasks that a producer added after Redis lost the group and before this consumer noticed.
+            link.await(link.commands().xgroupCreate(XReadArgs.StreamOffset.from(keys.tasks(), "0"),
+                    QueueKeys.bytes(QueueKeys.GROUP), XGroupCreateArgs.Builder.mkstream()));
+        } catch (QueueUnavailableException e) {
+            if (!RedisLink.isErrorReply(e, "BUSYGROUP")) {
+                throw e;
+            }
+        }
+        groupReady = true;
+    }
+
+    private List<Delivery> reclaimIdle(int max) {
+        long now = System.nanoTime();
+        if (CURSOR_START.equals(reclaimCursor) && now - nextReclaimNanos < 0) {
+            return List.of();
+        }
+        ClaimedMessages<byte[], byte[]> claimed = link.await(link.commands().xautoclaim(keys.tasks(),
+                new XAutoClaimArgs<byte[]>().consumer(me).minIdleTime(settings.visibilityTimeout())
+                        .startId(reclaimCursor).count(max)));
+        reclaimCursor = claimed.getId() == null ? CURSOR_START : claimed.getId();
+        if (CURSOR_START.equals(reclaimCursor)) {
+            nextReclaimNanos = now + RECLAIM_INTERVAL_NANOS;
+        }
+        List<StreamMessage<byte[], byte[]>> messages = claimed.getMessages();
+        if (messages == null || messages.isEmpty()) {
+            return List.of();
+        }
+        List<RedisFuture<List<PendingMessage>>> counts = new ArrayList<>();
+        for (StreamMessage<byte[], byte[]> message : messages) {
+            counts.add(link.commands().xpending(keys.tasks(), QueueKeys.bytes(QueueKeys.GROUP),
+                    Range.create(message.getId(), message.getId()), Limit.from(1)));
+        }
+        List<Delivery> deliveries = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            StreamMessage<byte[], byte[]> message = messages.get(i);
+            List<PendingMessage> pending = link.await(counts.get(i));
+            if (pending == null || pending.isEmpty() || !consumerName.equals(pending.get(0).getConsumer())) {
+                continue; // finished or taken by another worker meanwhile
+            }
+            long attempt = pending.get(0).getRedeliveryCount();
+            if (attempt > (long) settings.maxAttempts() + POISON_MARGIN) {
+                deadLetter(message.getId(), attempt, "delivered " + attempt + " times without finishing");
+                continue;
+            }
+            toDelivery(message, attempt).ifPresent(deliveries::add);
+        }
+        return deliveries;
+    }
+
+    @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; one offset, nothing unsafe
+    private List<Delivery> readNew(int count, Duration block) {
+        XReadArgs args = XReadArgs.Builder.count(count);
+        if (!block.isNegative() && !block.isZero()) {
+            args.block(block); // never BLOCK 0: that would wait forever
+        }
+        List<StreamMessage<byte[], byte[]>> messages = link.await(blockingConnection().async()
+                .xreadgroup(me, args, XReadArgs.StreamOffset.lastConsumed(keys.tasks())), block);
+        List<Delivery> deliveries = new ArrayList<>();
+        if (messages != null) {
+            for (StreamMessage<byte[], byte[]> message : messages) {
+                toDelivery(message, 1).ifPresent(deliveries::add);
+            }
+        }
+        return deliveries;
+    }
+
+    private Optional<Delivery> toDelivery(StreamMessage<byte[], byte[]> message, long attempt) {
+        Optional<Task> task = TaskEntries.task(message);
+        if (task.isEmpty()) {
+            deadLetter(message.getId(), attempt, "malformed entry");
+            return Optional.empty();
+        }
+        return Optional.of(new Delivery(task.get(), attempt));
+    }
+
+    private StatefulRedisConnection<byte[], byte[]> blockingConnection() {
+        StatefulRedisConnection<byte[], byte[]> connection = blockingConnection;
+        if (connection == null) {
+            connection = link.openDedicatedConnection();
+            blockingConnection = connection;
+            if (closed) {
+                close();
+                throw new QueueUnavailableException("consumer is closed");
+            }
+        }
+        return connection;
+    }
+
+    private void deadLetter(String entryId, long attempt, String reason) {
+        String shortReason = shorten(reason);
+        Long outcome = StreamScripts.DEAD_LETTER.run(link, ScriptOutputType.INTEGER,
+                new byte[][] {keys.tasks(), keys.dead()}, QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(entryId),
+                QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
+                QueueKeys.bytes(keys.forgetPrefix()));
+        if (outcome != null && outcome == 1) {
+            LOG.warn("Task {} parked as a dead letter after attempt {}: {}", entryId, attempt, shortReason);
+        } else if (outcome != null && outcome == 2) {
+            LOG.info("Task {} dropped after attempt {}: its user asked to be forgotten since", entryId, attempt);
+        }
+    }
+
+    private static String shorten(String reason) {
+        String text = reason == null || reason.isBlank() ? "unspecified" : reason;
+        return text.length() > MAX_REASON_LENGTH ? text.substring(0, MAX_REASON_LENGTH) : text;
+    }
+}

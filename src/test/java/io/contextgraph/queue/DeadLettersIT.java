@@ -1,0 +1,128 @@
+package io.contextgraph.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class DeadLettersIT {
+
+    private static QueueTestBed bed;
+
+    @BeforeAll
+    static void startRedis() {
+        bed = new QueueTestBed();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        bed.close();
+    }
+
+    /** Enqueues an upload and parks it; returns its delivery. */
+    private static Delivery park(TaskQueue queue, TaskConsumer consumer, String user, byte[] body) {
+        queue.enqueueUpload(user, body);
+        List<Delivery> got = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
+        assertThat(got).hasSize(1);
+        consumer.deadLetter(got.get(0), "json: unexpected end");
+        return got.get(0);
+    }
+
+    @Test
+    void replayedDeadLettersKeepTheirOrderAndAreProcessed() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        byte[] body = {0, (byte) 0xFE, 'x'};
+        Delivery parked = park(queue, consumer, "user-1", body);
+
+        List<DeadLetter> listed = deadLetters.list(10);
+        assertThat(listed).singleElement().satisfies(letter -> {
+            assertThat(letter.uploadId()).isEqualTo(parked.task().uploadId());
+            assertThat(letter.reason()).isEqualTo("json: unexpected end");
+            assertThat(letter.bodyBytes()).isEqualTo(3);
+            assertThat(letter.toString()).doesNotContain("user-1");
+        });
+        assertThat(queue.length()).isZero();
+
+        assertThat(deadLetters.replay(Optional.empty())).isEqualTo(1);
+
+        assertThat(deadLetters.list(10)).isEmpty();
+        List<Delivery> replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
+        assertThat(replayed).singleElement().satisfies(delivery -> {
+            Task task = delivery.task();
+            assertThat(task.orderId()).isEqualTo(parked.task().entryId());
+            assertThat(task.entryId()).isNotEqualTo(parked.task().entryId());
+            assertThat(task.uploadId()).isEqualTo(parked.task().uploadId());
+            assertThat(task.user()).isEqualTo("user-1");
+            assertThat(task.body()).containsExactly(body);
+            assertThat(task.acceptedAtMillis()).isEqualTo(parked.task().acceptedAtMillis());
+            assertThat(delivery.attempt()).isEqualTo(1);
+        });
+        consumer.complete(replayed.get(0));
+        assertThat(queue.length()).isZero();
+    }
+
+    @Test
+    void aReplayedDeadLetterIsStillCoveredByADeleteAcceptedAfterItsFirstAcceptance() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        Delivery parked = park(queue, consumer, "user-2", new byte[] {1});
+        String letterId = deadLetters.list(1).get(0).id();
+
+        queue.enqueueDelete("user-2");
+        List<Delivery> delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
+        assertThat(delete).singleElement().satisfies(d -> assertThat(d.task().type()).isEqualTo(TaskType.DELETE));
+        consumer.complete(delete.get(0));
+
+        assertThat(deadLetters.replay(Optional.of("1-1"))).isZero();
+        assertThat(deadLetters.replay(Optional.of(letterId))).isEqualTo(1);
+        List<Delivery> replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
+        assertThat(replayed).hasSize(1);
+        assertThat(replayed.get(0).task().orderId()).isEqualTo(parked.task().entryId());
+        assertThat(consumer.coveredByDelete(replayed.get(0).task())).isTrue();
+    }
+
+    @Test
+    void anUploadCoveredByADeleteIsDroppedInsteadOfParked() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        queue.enqueueUpload("user-3", new byte[] {1});
+        queue.enqueueDelete("user-3");
+        List<Delivery> got = QueueTestBed.pollUntil(consumer, 2, Duration.ofSeconds(5));
+        Delivery upload = got.stream().filter(d -> d.task().type() == TaskType.UPLOAD).findFirst().orElseThrow();
+
+        consumer.deadLetter(upload, "storage: failed");
+
+        assertThat(deadLetters.list(10)).isEmpty();
+        assertThat(queue.length()).isEqualTo(1); // only the delete is left
+    }
+
+    @Test
+    void purgeUserRemovesOnlyThatUsersDeadLetters() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        park(queue, consumer, "user-gone", new byte[] {1});
+        Delivery kept = park(queue, consumer, "user-kept", new byte[] {2});
+        park(queue, consumer, "user-gone", new byte[] {3});
+
+        assertThat(deadLetters.purgeUser("user-gone")).isEqualTo(2);
+
+        assertThat(deadLetters.list(10)).singleElement()
+                .satisfies(letter -> assertThat(letter.uploadId()).isEqualTo(kept.task().uploadId()));
+        assertThat(deadLetters.purgeUser("user-gone")).isZero();
+    }
+}

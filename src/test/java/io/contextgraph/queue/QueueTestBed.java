@@ -1,0 +1,74 @@
+package io.contextgraph.queue;
+
+import io.contextgraph.testing.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A private Redis server with a started link, and settings with a fresh key prefix per test. */
+final class QueueTestBed implements AutoCloseable {
+
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    final RedisServer server;
+    final RedisLink link;
+    private final List<TaskConsumer> consumers = new ArrayList<>();
+
+    QueueTestBed() {
+        server = new RedisServer();
+        link = new RedisLink(settingsFor(server));
+        link.start();
+    }
+
+    static RedisSettings settingsFor(RedisServer server) {
+        return new RedisSettings("127.0.0.1", server.port(), Optional.empty(), false, Duration.ofSeconds(1));
+    }
+
+    /** Settings with a new prefix; short visibility timeout and back-off so that tests stay quick. */
+    QueueSettings settings(long maxLength, Duration visibility, int maxAttempts) {
+        return new QueueSettings("t" + PREFIXES.incrementAndGet() + ":", maxLength, visibility, maxAttempts,
+                Duration.ofMillis(100), Duration.ofDays(30));
+    }
+
+    QueueSettings settings() {
+        return settings(1000, Duration.ofSeconds(1), 3);
+    }
+
+    TaskConsumer consumer(QueueSettings settings) {
+        TaskConsumer consumer = new TaskConsumer(link, settings, TaskConsumer.uniqueConsumerName());
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    /** Polls until {@code wanted} deliveries arrived or {@code within} passed; returns what arrived. */
+    static List<Delivery> pollUntil(TaskConsumer consumer, int wanted, Duration within) {
+        List<Delivery> got = new ArrayList<>();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (got.size() < wanted && System.nanoTime() - deadline < 0) {
+            try {
+                got.addAll(consumer.poll(wanted - got.size(), Duration.ofMillis(200)));
+            } catch (QueueUnavailableException e) {
+                sleep(100); // Redis restarting: try again shortly
+            }
+        }
+        return got;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        consumers.forEach(TaskConsumer::close);
+        link.close();
+        server.close();
+    }
+}

@@ -1,0 +1,164 @@
+package io.contextgraph.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class TaskQueueIT {
+
+    private static QueueTestBed bed;
+
+    @BeforeAll
+    static void startRedis() {
+        bed = new QueueTestBed();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        bed.close();
+    }
+
+    @Test
+    void uploadRoundTripKeepsBinaryBodyIntact() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        byte[] body = {0x00, 'a', (byte) 0xFF, (byte) 0xC3, 0x28, 0x00, (byte) 0x80, '}'};
+        long before = System.currentTimeMillis();
+
+        String uploadId = queue.enqueueUpload("user-1", body);
+
+        assertThat(uploadId).matches("[A-Za-z0-9_-]{22}");
+        assertThat(queue.length()).isEqualTo(1);
+        List<Delivery> got = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
+        assertThat(got).hasSize(1);
+        Delivery delivery = got.get(0);
+        Task task = delivery.task();
+        assertThat(delivery.attempt()).isEqualTo(1);
+        assertThat(task.type()).isEqualTo(TaskType.UPLOAD);
+        assertThat(task.user()).isEqualTo("user-1");
+        assertThat(task.uploadId()).isEqualTo(uploadId);
+        assertThat(task.body()).containsExactly(body);
+        assertThat(task.orderId()).isEqualTo(task.entryId());
+        assertThat(task.acceptedAtMillis()).isBetween(before, System.currentTimeMillis());
+        assertThat(task.toString()).doesNotContain("user-1");
+
+        consumer.complete(delivery);
+
+        assertThat(queue.length()).isZero();
+        assertThat(consumer.poll(5, Duration.ofMillis(100))).isEmpty();
+    }
+
+    @Test
+    void deleteIsQueuedWithoutBody() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+
+        queue.enqueueDelete("user-2");
+
+        List<Delivery> got = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
+        assertThat(got).singleElement().satisfies(delivery -> {
+            assertThat(delivery.task().type()).isEqualTo(TaskType.DELETE);
+            assertThat(delivery.task().user()).isEqualTo("user-2");
+            assertThat(delivery.task().uploadId()).isNull();
+            assertThat(delivery.task().body()).isEmpty();
+        });
+    }
+
+    @Test
+    void fullQueueRefusesAndWritesNothing() {
+        QueueSettings settings = bed.settings(2, Duration.ofSeconds(1), 3);
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        queue.enqueueUpload("user-a", new byte[] {1});
+        queue.enqueueUpload("user-a", new byte[] {2});
+
+        assertThatThrownBy(() -> queue.enqueueUpload("user-b", new byte[] {3}))
+                .isInstanceOf(QueueFullException.class);
+        assertThatThrownBy(() -> queue.enqueueDelete("user-b")).isInstanceOf(QueueFullException.class);
+
+        assertThat(queue.length()).isEqualTo(2);
+        String prefix = settings.keyPrefix();
+        assertThat(bed.server.cli("EXISTS", prefix + "forget:user-b")).isEqualTo("0");
+        assertThat(bed.server.cli("HGET", prefix + "stats", "uploads_accepted")).isEqualTo("2");
+        assertThat(bed.server.cli("HEXISTS", prefix + "stats", "deletes_accepted")).isEqualTo("0");
+        assertThat(bed.server.cli("PFCOUNT", prefix + "stats:contributors")).isEqualTo("1");
+    }
+
+    @Test
+    void concurrentProducersShareTheConnection() throws Exception {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        List<Future<String>> results = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 200; i++) {
+                byte[] body = ("body-" + i).getBytes();
+                results.add(threads.submit(() -> queue.enqueueUpload("user-" + body.length, body)));
+            }
+        }
+        Set<String> uploadIds = new HashSet<>();
+        for (Future<String> result : results) {
+            uploadIds.add(result.get());
+        }
+        assertThat(uploadIds).hasSize(200);
+        assertThat(queue.length()).isEqualTo(200);
+
+        TaskConsumer consumer = bed.consumer(settings);
+        Map<String, String> entries = new ConcurrentHashMap<>();
+        for (Delivery delivery : QueueTestBed.pollUntil(consumer, 200, Duration.ofSeconds(10))) {
+            entries.put(delivery.task().entryId(), delivery.task().uploadId());
+        }
+        assertThat(entries).hasSize(200);
+        assertThat(new HashSet<>(entries.values())).isEqualTo(uploadIds);
+    }
+
+    @Test
+    void statsSnapshotCountsAnonymously() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        QueueStats stats = new QueueStats(bed.link, settings);
+        queue.enqueueUpload("user-x", new byte[] {1});
+        queue.enqueueUpload("user-x", new byte[] {2});
+        queue.enqueueUpload("user-y", new byte[] {3});
+        queue.enqueueDelete("user-z");
+
+        stats.recordStored(5);
+        stats.recordStored(2);
+        stats.recordDropped(0);
+        stats.recordUserDeleted();
+
+        assertThat(bed.server.cli("HEXISTS", settings.keyPrefix() + "stats", "sessions_dropped")).isEqualTo("0");
+        stats.recordDropped(3);
+        Map<String, Long> snapshot = stats.snapshot();
+        assertThat(snapshot).containsEntry("uploads_accepted", 3L)
+                .containsEntry("deletes_accepted", 1L)
+                .containsEntry("sessions_stored", 7L)
+                .containsEntry("sessions_dropped", 3L)
+                .containsEntry("users_deleted", 1L)
+                .containsEntry("contributors_estimate", 2L)
+                .containsEntry("queue_length", 4L);
+    }
+
+    @Test
+    void emptyStatsAreZero() {
+        Map<String, Long> snapshot = new QueueStats(bed.link, bed.settings()).snapshot();
+        assertThat(snapshot).containsOnlyKeys("uploads_accepted", "deletes_accepted", "sessions_stored",
+                "sessions_dropped", "users_deleted", "contributors_estimate", "queue_length");
+        assertThat(snapshot.values()).containsOnly(0L);
+    }
+}
