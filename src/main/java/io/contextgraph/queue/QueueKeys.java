@@ -29,6 +29,11 @@ final class QueueKeys {
         return bytes(prefix + "stats:contributors");
     }
 
+    /** Users with stored data, as a HyperLogLog: it answers "new or not" without keeping the tokens. */
+    byte[] storedContributors() {
+        return bytes(prefix + "stats:stored_contributors");
+    }
+
     byte[] forget(String user) {
         return bytes(forgetPrefix() + user);
     }

@@ -31,6 +31,15 @@ public final class QueueStats {
     }
 
     /**
+     * Notes that data of this user was stored; true when the user was (very probably) not seen before.
+     * A HyperLogLog keeps no tokens, so "new" is an estimate: about 1% of new users are missed.
+     */
+    public boolean recordContributor(String user) {
+        Long changed = link.await(link.commands().pfadd(keys.storedContributors(), QueueKeys.bytes(user)));
+        return changed != null && changed == 1L;
+    }
+
+    /**
      * The current figures: the counters (0 when never incremented), {@code contributors_estimate} (distinct users
      * who uploaded, estimated) and {@code queue_length}. Three pipelined reads; cache it for serving.
      */

@@ -68,7 +68,7 @@ class StartupIT {
             assertThat(sentry.awaitEnvelope(e -> e.contains("startup check failed: redis"), Duration.ofSeconds(30)))
                     .hasValueSatisfying(envelope -> assertThat(envelope).contains("contextgraph@"));
             assertThat(Http.status(web.uri("/__heartbeat__"))).isEqualTo(503);
-            try (RedisServer redis = new RedisServer("--port", Integer.toString(redisPort))) {
+            try (RedisServer redis = new RedisServer(redisPort)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> Http.status(web.uri("/__heartbeat__")) == 200);
             }
         }

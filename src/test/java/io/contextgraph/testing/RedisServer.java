@@ -34,7 +34,12 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server now; {@code extraArgs} are passed to redis-server as they are (e.g. "--requirepass", "x"). */
     public RedisServer(String... extraArgs) {
-        this.port = freePort();
+        this(freePort(), extraArgs);
+    }
+
+    /** Starts a server now on a given port, e.g. one a role was already told to use before Redis existed. */
+    public RedisServer(int port, String... extraArgs) {
+        this.port = port;
         this.extraArgs = List.of(extraArgs);
         this.directory = Path.of(System.getProperty("cg.basedir", "."), "target", "redis");
         Runtime.getRuntime().addShutdownHook(reaper);
