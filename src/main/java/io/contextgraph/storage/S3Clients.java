@@ -14,6 +14,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
@@ -91,8 +92,12 @@ public final class S3Clients {
                 .forcePathStyle(true)
                 .region(regionOrFallback()));
         if (options.endpoint().isPresent() || options.checksumsWhenRequired()) {
+            // DeleteObjects always needs a checksum: stores that predate the SDK's CRC32 header (e.g.
+            // older MinIO) demand Content-MD5, which this plugin adds. The CRC32 header is still sent:
+            // a stock S3Proxy refuses it unless s3proxy.ignore-unknown-headers=true.
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                    .addPlugin(LegacyMd5Plugin.create());
         }
         // Without an endpoint the builder resolves the region from the default chain itself, and
         // fails with the SDK's explanation when none is configured.

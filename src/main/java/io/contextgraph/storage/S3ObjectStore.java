@@ -66,7 +66,10 @@ public final class S3ObjectStore implements ObjectStore {
         this(client, bucket, multipartThreshold, partSize, MAX_PAGE_SIZE, MAX_PAGE_SIZE);
     }
 
-    /** Smaller listing pages and delete batches let tests exercise paging without thousands of objects. */
+    /**
+     * Smaller object listing pages and delete batches let tests exercise paging without thousands of
+     * objects. (Unfinished uploads are always listed in S3's own pages of 1000.)
+     */
     S3ObjectStore(S3Client client, String bucket, long multipartThreshold, long partSize,
                   int listPageSize, int deleteBatchSize) {
         this.client = Objects.requireNonNull(client, "client");
@@ -239,8 +242,9 @@ public final class S3ObjectStore implements ObjectStore {
             String uploadFrom = uploadIdMarker;
             ListMultipartUploadsResponse page;
             try {
+                // No max-uploads: S3's page is 1000 anyway, and S3Proxy refuses the parameter (501).
                 page = client.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix)
-                        .maxUploads(listPageSize).keyMarker(keyFrom).uploadIdMarker(uploadFrom));
+                        .keyMarker(keyFrom).uploadIdMarker(uploadFrom));
             } catch (SdkException e) {
                 throw StorageException.failed("ListMultipartUploads", e);
             }
