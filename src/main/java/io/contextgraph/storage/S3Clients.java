@@ -13,7 +13,9 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -104,9 +106,16 @@ public final class S3Clients {
         return builder.build();
     }
 
+    /**
+     * The configured region (AWS_REGION, aws.region, the profile file) or {@link #FALLBACK_REGION}.
+     * The default chain's last step, asking the EC2 instance metadata service, is left out: an
+     * S3-compatible store does not care which AWS region the host is in, and off EC2 that probe costs
+     * a second or more per client.
+     */
     private static Region regionOrFallback() {
         try {
-            return new DefaultAwsRegionProviderChain().getRegion();
+            return new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider())
+                    .getRegion();
         } catch (SdkClientException e) {
             return FALLBACK_REGION;
         }
