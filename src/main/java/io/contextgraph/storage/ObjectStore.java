@@ -1,0 +1,47 @@
+package io.contextgraph.storage;
+
+/**
+ * Where the worker keeps stored uploads: one gzipped JSON object per key, deletable by user prefix.
+ *
+ * <p>Keys hold user tokens: implementations never put a key into an exception message or a log line.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /**
+     * Stores an object, replacing any object under the same key (keys are fixed per upload, so a
+     * repeated write stores the same thing).
+     *
+     * @param key          e.g. {@code v1/sessions/user=<token>/date=<day>/<upload id>.json.gz}
+     * @param gzippedJson  the gzip-compressed JSON document
+     * @throws StorageException when the object could not be stored
+     */
+    void put(String key, byte[] gzippedJson);
+
+    /**
+     * Removes one object; removing an absent object is not an error.
+     *
+     * @throws StorageException when the store could not be asked
+     */
+    void delete(String key);
+
+    /**
+     * Removes every object under a prefix, and abandons any unfinished upload under it.
+     *
+     * @return how many objects were removed
+     * @throws StorageException when any object could not be removed (the call can simply be repeated)
+     */
+    long deletePrefix(String prefix);
+
+    /**
+     * Checks that the store can be reached.
+     *
+     * @throws StorageException when it cannot
+     */
+    void checkReachable();
+
+    /** Where objects go, for startup logs, e.g. {@code s3://bucket}; never holds secrets. */
+    String describe();
+
+    @Override
+    void close();
+}
