@@ -16,7 +16,9 @@ public record VersionInfo(String json, String version) {
             if (in == null) {
                 throw new IllegalStateException("version.json is missing from the build");
             }
-            String json = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            // A value the build could not fill in (no git, no build id) is left as "${...}" by Maven.
+            String json = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip()
+                    .replaceAll("\\$\\{[^}\"]*}", "unknown");
             Matcher m = VERSION.matcher(json);
             return new VersionInfo(json, m.find() ? m.group(1) : "unknown");
         } catch (IOException e) {
