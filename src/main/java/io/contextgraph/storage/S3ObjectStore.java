@@ -144,7 +144,7 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (SdkException e) {
             abortAfterFailure(key, uploadId);
             throw StorageException.failed(operation, e);
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
             abortAfterFailure(key, uploadId);
             throw e;
         }
