@@ -6,7 +6,7 @@ RUN mvn -B -ntp -q dependency:go-offline
 COPY src ./src
 ARG COMMIT=unknown
 ARG BUILD=unknown
-RUN mvn -B -ntp -q -DskipTests -Dgit.commit.id.full="${COMMIT}" -Dbuild.id="${BUILD}" package
+RUN mvn -B -ntp -q -DskipTests -Dbuild.commit="${COMMIT}" -Dbuild.id="${BUILD}" package
 
 FROM eclipse-temurin:21-jre
 RUN groupadd --gid 10001 app && useradd --uid 10001 --gid 10001 --home-dir /app --no-create-home app
