@@ -18,7 +18,15 @@ public final class Main implements Callable<Integer> {
     }
 
     static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        CommandLine commandLine = new CommandLine(new Main());
+        // An unknown role prints what went wrong and then the whole usage, as operators expect.
+        commandLine.setParameterExceptionHandler((error, arguments) -> {
+            CommandLine failed = error.getCommandLine();
+            failed.getErr().println("contextgraph: " + error.getMessage());
+            failed.usage(failed.getErr());
+            return 2;
+        });
+        return commandLine.execute(args);
     }
 
     /** No role named: run the web role, as the Docker image's default. */

@@ -43,6 +43,7 @@ final class RoleRunner {
             return CONFIG_ERROR;
         } catch (Exception e) {
             log.atError().addKeyValue("type", "startup.failed").setCause(e).log("could not start");
+            Logging.flushAndStop();
             signal.stopped();
             return START_FAILURE;
         }
@@ -54,6 +55,7 @@ final class RoleRunner {
             log.atError().addKeyValue("type", "shutdown.failed").setCause(e).log("did not stop cleanly");
         } finally {
             log.atInfo().addKeyValue("type", "shutdown.done").log("stopped");
+            Logging.flushAndStop();
             signal.stopped();
         }
         return 0;

@@ -1,5 +1,7 @@
 package io.contextgraph.observability;
 
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -16,6 +18,16 @@ public final class Logging {
         if (!SLF4JBridgeHandler.isInstalled()) {
             SLF4JBridgeHandler.removeHandlersForRootLogger();
             SLF4JBridgeHandler.install();
+        }
+    }
+
+    /**
+     * Drains the asynchronous log queue and stops logging. The roles call this as their very last step
+     * of a shutdown: a JVM shutdown hook of Logback's own would race the role's final log lines.
+     */
+    public static void flushAndStop() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.stop();
         }
     }
 }

@@ -56,7 +56,8 @@ public final class HttpServer implements AutoCloseable {
                 // Request bodies are limited by the API while streaming (with a clear 400), not here.
                 .maxPayloadSize(-1)
                 // The raw body is handed to the API untouched: it decodes gzip itself, with a size limit.
-                .contentEncoding(encoding -> encoding.contentEncodingsDiscoverServices(false))
+                .contentEncoding(encoding -> encoding.contentEncodingsDiscoverServices(false)
+                        .addContentEncoding(new RawBodyEncoding()))
                 .connectionConfig(conn -> conn.readTimeout(settings.readTimeout()))
                 .idleConnectionTimeout(settings.readTimeout().multipliedBy(2))
                 .addProtocol(Http1Config.builder()

@@ -214,6 +214,30 @@ public final class S3ProxyServer implements AutoCloseable {
         return client().getObjectAsBytes(b -> b.bucket(bucket).key(key));
     }
 
+    /**
+     * Removes the temporary files S3Proxy's on-disk backend leaves behind when a client dies in the
+     * middle of a PUT ({@code <key>-<uuid>}). S3Proxy then fails every listing of that folder with a
+     * 500; real S3 simply discards an upload whose connection broke, so tests that kill a writer
+     * call this to get S3's behaviour back. Returns how many were removed.
+     */
+    public int removeAbandonedUploads() {
+        Path data = workDir.resolve("data");
+        if (!Files.isDirectory(data)) {
+            return 0;
+        }
+        java.util.regex.Pattern abandoned = java.util.regex.Pattern.compile(".*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+        try (var files = Files.walk(data)) {
+            List<Path> leftovers = files.filter(Files::isRegularFile)
+                    .filter(f -> abandoned.matcher(f.getFileName().toString()).matches()).toList();
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+            }
+            return leftovers.size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (client != null) {

@@ -236,6 +236,7 @@ class PipelineIT {
 
         worker("successor");
         await().atMost(Duration.ofSeconds(90)).until(() -> queueLength() == 0);
+        s3.removeAbandonedUploads(); // S3Proxy keeps the half-written temp files of the killed worker
         List<String> stored = storedMarkers(users);
         assertThat(new HashSet<>(stored)).isEqualTo(accepted);
         assertThat(stored).as("each accepted upload stored exactly once").hasSize(accepted.size());
