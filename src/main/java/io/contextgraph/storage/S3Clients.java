@@ -78,6 +78,7 @@ public final class S3Clients {
 
     /** A client with the given credentials (tests, or a caller that resolves its own). */
     public static S3Client create(S3Options options, AwsCredentialsProvider credentials) {
+        boolean compatibleStore = options.endpoint().isPresent() || options.checksumsWhenRequired();
         S3ClientBuilder builder = S3Client.builder()
                 .credentialsProvider(credentials)
                 .httpClientBuilder(ApacheHttpClient.builder()
@@ -93,10 +94,10 @@ public final class S3Clients {
                 .endpointOverride(endpoint)
                 .forcePathStyle(true)
                 .region(regionOrFallback()));
-        if (options.endpoint().isPresent() || options.checksumsWhenRequired()) {
+        if (compatibleStore) {
             // DeleteObjects always needs a checksum: stores that predate the SDK's CRC32 header (e.g.
-            // older MinIO) demand Content-MD5, which this plugin adds. The CRC32 header is still sent:
-            // a stock S3Proxy refuses it unless s3proxy.ignore-unknown-headers=true.
+            // older MinIO) demand Content-MD5, which this plugin adds. Stores that refuse the CRC32
+            // header outright (a stock S3Proxy) make S3ObjectStore fall back to single deletes.
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                     .addPlugin(LegacyMd5Plugin.create());

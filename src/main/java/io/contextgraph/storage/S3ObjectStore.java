@@ -52,6 +52,7 @@ public final class S3ObjectStore implements ObjectStore {
     private final long partSize;
     private final int listPageSize;
     private final int deleteBatchSize;
+    private volatile boolean bulkDeleteSupported = true;
 
     /** A store with the default multipart threshold and part size (8 MiB each). */
     public S3ObjectStore(S3Client client, String bucket) {
@@ -217,9 +218,21 @@ public final class S3ObjectStore implements ObjectStore {
 
     private int deleteBatch(List<ObjectIdentifier> keys) {
         List<ObjectIdentifier> toDelete = List.copyOf(keys);
+        if (!bulkDeleteSupported) {
+            return deleteOneByOne(toDelete);
+        }
         DeleteObjectsResponse response;
         try {
             response = client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(toDelete).quiet(true)));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 501) {
+                throw StorageException.failed("DeleteObjects", e);
+            }
+            // Some S3-compatible stores (a stock S3Proxy) refuse the checksum header the SDK always
+            // puts on DeleteObjects. Deleting key by key needs no checksum; remember the answer.
+            LOG.warn("The store does not implement DeleteObjects as the SDK sends it; deleting key by key");
+            bulkDeleteSupported = false;
+            return deleteOneByOne(toDelete);
         } catch (SdkException e) {
             throw StorageException.failed("DeleteObjects", e);
         }
@@ -230,6 +243,17 @@ public final class S3ObjectStore implements ObjectStore {
                     + " keys (first error code: " + errors.get(0).code() + ")");
         }
         return toDelete.size();
+    }
+
+    private int deleteOneByOne(List<ObjectIdentifier> keys) {
+        for (ObjectIdentifier key : keys) {
+            try {
+                client.deleteObject(b -> b.bucket(bucket).key(key.key()));
+            } catch (SdkException e) {
+                throw StorageException.failed("DeleteObject", e);
+            }
+        }
+        return keys.size();
     }
 
     private int abortUploads(String prefix) {

@@ -54,7 +54,7 @@ class S3ObjectStoreIT {
 
     @BeforeAll
     static void startS3() {
-        s3 = S3ProxyServer.startFilesystem();
+        s3 = S3ProxyServer.startFilesystemLikeS3();
     }
 
     @AfterAll
@@ -208,6 +208,28 @@ class S3ObjectStoreIT {
         assertThat(log.count("DeleteObjects")).isEqualTo(7);
         assertThat(s3.listKeys(bucket, ABC)).isEmpty();
         assertThat(s3.listKeys(bucket, ABCD)).hasSize(1);
+    }
+
+    @Test
+    void a_store_refusing_bulk_deletes_is_emptied_key_by_key() {
+        try (S3ProxyServer stock = S3ProxyServer.startFilesystem()) {
+            stock.createBucket(bucket);
+            OperationLog log = new OperationLog();
+            S3Client client = stock.clientBuilder()
+                    .overrideConfiguration(o -> o.addExecutionInterceptor(log)).build();
+            try (S3ObjectStore onStock = new S3ObjectStore(client, bucket)) {
+                for (int i = 0; i < 4; i++) {
+                    onStock.put(ABC + "date=2026-11-25/" + i + ".json.gz", new byte[] {(byte) i});
+                }
+                onStock.put(ABCD + "date=2026-11-25/keep.json.gz", new byte[] {1});
+                assertThat(onStock.deletePrefix(ABC)).isEqualTo(4);
+                assertThat(onStock.deletePrefix(ABC)).isZero();
+            }
+            assertThat(log.count("DeleteObjects")).as("tried once, then remembered").isEqualTo(1);
+            assertThat(log.count("DeleteObject")).isEqualTo(4);
+            assertThat(stock.listKeys(bucket, ABC)).isEmpty();
+            assertThat(stock.listKeys(bucket, ABCD)).hasSize(1);
+        }
     }
 
     @Test
