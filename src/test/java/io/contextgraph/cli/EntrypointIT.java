@@ -1,0 +1,94 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RedisServer;
+import io.contextgraph.testing.RoleProcess;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Docker image's entrypoint script, run directly (no Docker engine here): it picks the role,
+ * defaults to web, refuses unknown roles, and execs the JVM so that it receives SIGTERM itself.
+ */
+class EntrypointIT {
+    private static final Path SCRIPT = Path.of(System.getProperty("cg.basedir", "."), "docker", "entrypoint.sh");
+
+    private static Process run(Path log, List<String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("sh", SCRIPT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", System.getenv("PATH"));
+        pb.environment().put("JAVA_HOME", Path.of(System.getProperty("cg.java")).getParent().getParent().toString());
+        pb.environment().put("CONTEXTGRAPH_JAR", System.getProperty("cg.jar"));
+        for (String pair : env) {
+            String[] kv = pair.split("=", 2);
+            pb.environment().put(kv[0], kv[1]);
+        }
+        return pb.start();
+    }
+
+    private static Path log(String name) throws IOException {
+        Path dir = Path.of(System.getProperty("cg.basedir", "."), "target", "it-logs");
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, name + "-", ".log");
+    }
+
+    @Test
+    void unknownRoleIsRefusedWithUsage() throws Exception {
+        Path log = log("entrypoint-unknown");
+        Process p = run(log, List.of(), "janitor");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("usage: entrypoint.sh [web|worker");
+    }
+
+    @Test
+    void workerRoleReachesTheJar() throws Exception {
+        Path log = log("entrypoint-worker");
+        Process p = run(log, List.of(), "worker");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isNotZero();
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("S3_BUCKET: is required");
+    }
+
+    @Test
+    void noArgumentStartsTheWebRoleWhichStopsOnSigterm() throws Exception {
+        try (RedisServer redis = new RedisServer()) {
+            int port = RoleProcess.freePort();
+            Path log = log("entrypoint-web");
+            Process p = run(log, List.of("PORT=" + port, "REDIS_HOST=127.0.0.1", "REDIS_PORT=" + redis.port(),
+                    "STATSD_PORT=9"));
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        Http.status(java.net.URI.create("http://127.0.0.1:" + port + "/__heartbeat__")) == 200);
+                // exec: the shell was replaced by the JVM, so SIGTERM reaches the JVM itself.
+                String command = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
+                        .replace('\0', ' ');
+                assertThat(command).contains("java").contains("-jar").doesNotStartWith("sh ");
+                p.destroy();
+                assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("\"stopped\"");
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void theScriptIsExecutable() {
+        assertThat(new File(SCRIPT.toString()).canExecute()).isTrue();
+    }
+}
