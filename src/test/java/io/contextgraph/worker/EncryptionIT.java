@@ -147,9 +147,7 @@ class EncryptionIT {
     @Test
     void aJweForAnotherKeyIsAcceptedThenCountedAsAnEncryptionErrorAndParked() throws Exception {
         String user = Uploads.newUser();
-        String otherJwk = Http.get(web.uri("/v1/jwk")).body()
-                .replace(b64url(((RSAPublicKey) SERVICE.getPublic()).getModulus()),
-                        b64url(((RSAPublicKey) OTHER.getPublic()).getModulus()));
+        String otherJwk = otherJwk();
         assertThat(otherJwk).isNotEqualTo(jwk);
         String jwe = nodeJose.encryptWithJose(document("other-key"), "RSA-OAEP-256", otherJwk);
 
@@ -162,6 +160,57 @@ class EncryptionIT {
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();
         await().atMost(WAIT).until(() -> redis.cli("XLEN", "cg:tasks").strip().equals("0"));
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();
+
+        // Forgetting the user removes the parked upload too.
+        assertThat(Http.post(web.uri("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> !redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
+    }
+
+    @Test
+    void aParkedUploadIsStoredOnceTheKeyIsFixedAndItIsReplayed() throws Exception {
+        String user = Uploads.newUser();
+        String jwe = nodeJose.encryptWithJose(document("replayed"), "RSA-OAEP-256", otherJwk());
+        assertThat(upload(user, jwe).statusCode()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
+        String deadId = deadLetterId(user);
+
+        // The operator deploys the key the clients were given, then replays the dead letter.
+        worker.terminate(Duration.ofSeconds(30));
+        RoleProcess fixed = null;
+        try {
+            fixed = startWorker(env(pem("PRIVATE KEY", OTHER.getPrivate().getEncoded())), "encryption-worker-fixed");
+            try (RoleProcess replay = RoleProcess.builder("dead-letters", "replay", "--id", deadId)
+                    .name("encryption-replay").redis(redis.port()).start()) {
+                assertThat(replay.awaitExit(Duration.ofSeconds(60))).as(replay.output()).isZero();
+            }
+            assertThat(storedUrls(user)).containsExactly("https://www.mozilla.org/en-US/?m=replayed");
+            assertThat(redis.cli("XRANGE", "cg:dead", "-", "+")).doesNotContain(user);
+        } finally {
+            if (fixed != null) {
+                fixed.close();
+            }
+            worker = startWorker(env(pem("PRIVATE KEY", SERVICE.getPrivate().getEncoded())), "encryption-worker");
+        }
+    }
+
+    /** The public JWK of the other key pair: what a client that was given the wrong key encrypts to. */
+    private static String otherJwk() {
+        return jwk.replace(b64url(((RSAPublicKey) SERVICE.getPublic()).getModulus()),
+                b64url(((RSAPublicKey) OTHER.getPublic()).getModulus()));
+    }
+
+    /** The id of the user's dead letter, from redis-cli's one-value-per-line XRANGE output. */
+    private static String deadLetterId(String user) {
+        List<String> lines = redis.cli("XRANGE", "cg:dead", "-", "+").lines().map(String::strip).toList();
+        String id = null;
+        for (String line : lines) {
+            if (line.matches("\\d+-\\d+")) {
+                id = line;
+            } else if (line.equals(user)) {
+                return id;
+            }
+        }
+        throw new AssertionError("no dead letter of the user");
     }
 
     @Test

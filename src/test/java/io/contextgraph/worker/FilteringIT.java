@@ -163,7 +163,7 @@ class FilteringIT {
     void aMissingBlocklistFileStopsTheWorkerNamingTheVariable() throws Exception {
         try (RoleProcess refused = worker("filtering-no-list", blocklist.resolveSibling("missing.txt").toString())) {
             assertThat(refused.awaitExit(Duration.ofSeconds(60))).isNotZero();
-            assertThat(refused.output()).contains("BLOCKLIST_FILE").doesNotContain("worker started");
+            assertThat(refused.output()).contains("BLOCKLIST_FILE: no such file").doesNotContain("worker started");
         }
     }
 
@@ -172,7 +172,7 @@ class FilteringIT {
         Path bad = Files.writeString(blocklist.resolveSibling("suffix.txt"), "example.org\nco.uk\n");
         try (RoleProcess refused = worker("filtering-bad-list", bad.toString())) {
             assertThat(refused.awaitExit(Duration.ofSeconds(60))).isNotZero();
-            assertThat(refused.output()).contains("BLOCKLIST_FILE").doesNotContain("worker started");
+            assertThat(refused.output()).contains("BLOCKLIST_FILE").contains("co.uk").doesNotContain("worker started");
         }
     }
 
