@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,8 @@ class StatsIT {
     private static final String BUCKET = "cg-stats";
     /** Longer than the web role's stats cache (ApiRoutes.STATS_CACHE), so a refresh is seen. */
     private static final Duration WAIT = Duration.ofSeconds(45);
+    // Polls of the bucket ignore S3Exception: S3Proxy's in-memory store once answered a listing made while the
+    // worker was writing with a bare 400; the poll simply asks again, and the assertions after it still hold.
 
     private static RedisServer redis;
     private static S3ProxyServer s3;
@@ -80,9 +83,11 @@ class StatsIT {
         }
         assertThat(upload(stays, new String(Uploads.withMarker("again"), StandardCharsets.UTF_8))).isEqualTo(200);
         assertThat(upload(leaves, new String(Uploads.withMarker("leaves"), StandardCharsets.UTF_8))).isEqualTo(200);
-        await().atMost(WAIT).until(() -> keys(stays).size() == 2 && keys(leaves).size() == 1);
+        await().atMost(WAIT).ignoreExceptionsInstanceOf(S3Exception.class)
+                .until(() -> keys(stays).size() == 2 && keys(leaves).size() == 1);
         assertThat(Http.post(web.uri("/v1/delete"), leaves, new byte[0]).statusCode()).isEqualTo(200);
-        await().atMost(WAIT).until(() -> keys(leaves).isEmpty());
+        await().atMost(WAIT).ignoreExceptionsInstanceOf(S3Exception.class)
+                .until(() -> keys(leaves).isEmpty());
 
         await().atMost(WAIT).pollInterval(Duration.ofSeconds(1))
                 .until(() -> figures(stats(null)).get("users_deleted") == 1L);
