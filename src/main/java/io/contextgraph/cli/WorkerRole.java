@@ -18,6 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -100,9 +103,18 @@ final class WorkerRole implements AutoCloseable {
         if (settings.blocklistFile().isEmpty()) {
             return Blocklist.bundled();
         }
+        Path file = settings.blocklistFile().get();
         try {
-            return Blocklist.fromFile(settings.blocklistFile().get());
-        } catch (IOException | IllegalArgumentException e) {
+            return Blocklist.fromFile(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("BLOCKLIST_FILE", "no such file: " + file);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("BLOCKLIST_FILE", file + " is not UTF-8 text");
+        } catch (IOException e) {
+            // Some IOExceptions (AccessDeniedException...) carry only the path as their message.
+            throw new ConfigException("BLOCKLIST_FILE", "cannot read " + file + " ("
+                    + e.getClass().getSimpleName() + ")");
+        } catch (IllegalArgumentException e) {
             throw new ConfigException("BLOCKLIST_FILE", e.getMessage());
         }
     }
