@@ -12,7 +12,9 @@
  *       {@code failed_at}.</li>
  *   <li>{@code <prefix>forget:<user>} — the stream ID of the user's latest accepted delete; expires after
  *       {@link io.contextgraph.queue.QueueSettings#forgetMarkerTtl()}.</li>
- *   <li>{@code <prefix>stats} (hash of counters) and {@code <prefix>stats:contributors} (HyperLogLog of users).</li>
+ *   <li>{@code <prefix>stats} (hash of counters), {@code <prefix>stats:contributors} (HyperLogLog of users whose
+ *       uploads were accepted) and {@code <prefix>stats:stored_contributors} (HyperLogLog of users whose data was
+ *       stored, for the {@code data.user.new} metric). A HyperLogLog keeps no tokens.</li>
  * </ul>
  *
  * <p>Every change that touches more than one key, or reads before it writes, is one Lua script, so Redis applies it
