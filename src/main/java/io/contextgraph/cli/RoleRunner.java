@@ -23,6 +23,20 @@ final class RoleRunner {
     private RoleRunner() {
     }
 
+    /** Starts a role on top of its foundation; if starting fails, the foundation is closed again. */
+    static AutoCloseable onTopOf(Foundation base, java.util.concurrent.Callable<AutoCloseable> role) throws Exception {
+        try {
+            AutoCloseable started = role.call();
+            return () -> {
+                started.close();
+                base.close();
+            };
+        } catch (Exception e) {
+            base.close();
+            throw e;
+        }
+    }
+
     static int run(Role role, Starter starter) {
         Settings settings;
         try {

@@ -12,16 +12,7 @@ final class WebCommand implements Callable<Integer> {
     public Integer call() {
         return RoleRunner.run(Role.WEB, settings -> {
             Foundation base = new Foundation(settings, "web");
-            try {
-                WebRole web = new WebRole(base, WebRole.publicKey(settings.keys())).start();
-                return () -> {
-                    web.close();
-                    base.close();
-                };
-            } catch (RuntimeException e) {
-                base.close();
-                throw e;
-            }
+            return RoleRunner.onTopOf(base, () -> new WebRole(base, WebRole.publicKey(settings.keys())).start());
         });
     }
 }

@@ -14,17 +14,10 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() {
         return RoleRunner.run(Role.WORKER, settings -> {
             Foundation base = new Foundation(settings, "worker");
-            try {
+            return RoleRunner.onTopOf(base, () -> {
                 ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
-                WorkerRole worker = new WorkerRole(base, store).start();
-                return () -> {
-                    worker.close();
-                    base.close();
-                };
-            } catch (RuntimeException e) {
-                base.close();
-                throw e;
-            }
+                return new WorkerRole(base, store).start();
+            });
         });
     }
 }

@@ -41,7 +41,7 @@ final class WorkerRole implements AutoCloseable {
         Settings settings = base.settings;
         Optional<JweDecryptor> decryptor = privateKey(settings.keys()).map(JweDecryptor::new);
         SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)), Clock.systemUTC());
-        this.consumer = new TaskConsumer(base.redis, base.queue, ConsumerName.forThisProcess());
+        this.consumer = new TaskConsumer(base.redis, base.queue, TaskConsumer.uniqueConsumerName());
         QueueStats stats = new QueueStats(base.redis, base.queue);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);
         base.metrics.gauge("queue.length", () -> {
