@@ -123,7 +123,7 @@ class MetricsConformanceIT {
                 Http.get(web.uri("/__lbheartbeat__"));
                 Http.get(web.uri("/__version__"));
                 Http.get(web.uri("/robots.txt"));
-                awaitLine(statsd, "request:1|c|#path:v1.stats,method:get,status:200");
+                awaitLine(statsd, "request:1|c|#method:get,path:v1.stats,status:200");
                 awaitLine(statsd, "queue.length:");
                 awaitLine(statsd, "task:");
             }
@@ -157,9 +157,9 @@ class MetricsConformanceIT {
         }
         assertThat(lines).as("health checks are not counted")
                 .noneMatch(line -> line.contains("heartbeat") || line.contains("robots") || line.contains("version"));
-        assertThat(lines).contains("request:1|c|#path:v1.upload,method:get,status:405",
-                "request:1|c|#path:unknown,method:get,status:404",
-                "request:1|c|#path:v1.upload,method:post,status:400");
+        assertThat(lines).contains("request:1|c|#method:get,path:v1.upload,status:405",
+                "request:1|c|#method:get,path:unknown,status:404",
+                "request:1|c|#method:post,path:v1.upload,status:400");
     }
 
     private static RoleProcess.Builder role(String role, StatsdSink statsd, RedisServer redis) {
