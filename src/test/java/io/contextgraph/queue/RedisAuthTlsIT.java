@@ -38,7 +38,7 @@ class RedisAuthTlsIT {
 
     @BeforeAll
     static void startS3() {
-        s3 = S3ProxyServer.startTransient();
+        s3 = S3ProxyServer.startFilesystem();
         s3.createBucket(BUCKET);
     }
 
