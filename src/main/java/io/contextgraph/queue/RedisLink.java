@@ -62,7 +62,9 @@ public final class RedisLink implements AutoCloseable {
                 .withHost(settings.host())
                 .withPort(settings.port())
                 .withSsl(settings.tls())
-                .withTimeout(settings.commandTimeout());
+                // Lettuce bounds the connection handshake (TLS, AUTH, HELLO) by the URI timeout: a cold JVM's first
+                // TLS handshake can take longer than a command may. Commands keep their own timeout (CommandTimeouts).
+                .withTimeout(connectTimeout(settings));
         settings.password().ifPresent(password -> uri.withPassword(password.toCharArray()));
         // Lettuce's default reconnect back-off grows to 30 s: after a long outage the service would keep answering 503
         // for up to 30 s with Redis back. Cap it like the initial connection loop.

@@ -42,6 +42,7 @@ public final class RoleProcess implements AutoCloseable {
         private final List<String> args;
         private final Map<String, String> env = new HashMap<>();
         private String name = "role";
+        private Path directory;
 
         private Builder(List<String> args) {
             this.args = args;
@@ -63,6 +64,12 @@ public final class RoleProcess implements AutoCloseable {
             return this;
         }
 
+        /** The working directory of the process (default: the test's own). */
+        public Builder directory(Path workingDirectory) {
+            this.directory = workingDirectory;
+            return this;
+        }
+
         public Builder name(String logName) {
             this.name = logName;
             return this;
@@ -79,6 +86,9 @@ public final class RoleProcess implements AutoCloseable {
                     "-XX:TieredStopAtLevel=1", "-jar", jar()));
             command.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            if (directory != null) {
+                pb.directory(directory.toFile());
+            }
             pb.environment().clear();
             pb.environment().putAll(env);
             return new RoleProcess(pb.start(), log, port);
@@ -109,6 +119,11 @@ public final class RoleProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The processes this one started (e.g. an embedded redis-server), while they run. */
+    public List<ProcessHandle> descendants() {
+        return process.descendants().toList();
     }
 
     public boolean alive() {

@@ -1,0 +1,268 @@
+package io.contextgraph.web;
+
+import com.sun.net.httpserver.HttpServer;
+import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RedisServer;
+import io.contextgraph.testing.RoleProcess;
+import io.contextgraph.testing.Uploads;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The committed {@code deploy/nginx/contextgraph.conf}, run by the real nginx in front of a real web role: only its
+ * ports and upstream address are changed (to free loopback ports), everything else is the file as deployed.
+ */
+class NginxIT {
+    private static final Path CONFIG = Path.of(System.getProperty("cg.basedir", "."), "deploy", "nginx",
+            "contextgraph.conf");
+    private static final int TEN_MIB = 10 * 1024 * 1024;
+
+    @TempDir
+    static Path work;
+
+    private static RedisServer redis;
+    private static RoleProcess web;
+    private static Nginx nginx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = new RedisServer();
+        web = RoleProcess.builder("web").name("nginx-web").redis(redis.port()).start().awaitHttp(Duration.ofSeconds(60));
+        nginx = Nginx.start(work.resolve("web"), web.port());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (nginx != null) {
+            nginx.close();
+        }
+        if (web != null) {
+            web.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void heartbeatsAnswerThroughBothListeners() {
+        assertThat(Http.status(nginx.http("/__lbheartbeat__"))).isEqualTo(200);
+        assertThat(Http.status(nginx.https("/__heartbeat__"))).isEqualTo(200);
+        assertThat(Http.get(nginx.http("/__version__")).body()).contains("\"version\"");
+    }
+
+    @Test
+    void uploadThroughNginxReachesTheQueueWithTheServiceHeaders() {
+        String before = redis.cli("XLEN", "cg:tasks");
+        HttpResponse<String> res = Http.post(nginx.https("/v1/upload"), Uploads.newUser(), Uploads.sessions(2),
+                "Content-Type", "application/json", "Origin", "https://example.org");
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(Long.parseLong(redis.cli("XLEN", "cg:tasks"))).isEqualTo(Long.parseLong(before) + 1);
+        assertThat(res.headers().firstValue("Access-Control-Allow-Origin")).isPresent();
+        assertThat(res.headers().firstValue("Strict-Transport-Security")).hasValueSatisfying(
+                hsts -> assertThat(hsts).contains("max-age="));
+        assertThat(res.headers().firstValue("Server")).hasValue("nginx");
+    }
+
+    @Test
+    void bodyOfExactlyTenMebibytesPassesAndOneByteMoreIsRefusedByNginx() {
+        // Exactly the limit reaches the web role (which then judges the document itself: not JSON, 400).
+        HttpResponse<String> atLimit = Http.post(nginx.http("/v1/upload"), Uploads.newUser(), new byte[TEN_MIB],
+                "Content-Type", "application/json");
+        assertThat(atLimit.statusCode()).isEqualTo(400);
+        String queued = redis.cli("XLEN", "cg:tasks");
+        HttpResponse<String> over = Http.post(nginx.http("/v1/upload"), Uploads.newUser(), new byte[TEN_MIB + 1],
+                "Content-Type", "application/json", "Content-Encoding", "gzip");
+        assertThat(over.statusCode()).isEqualTo(413);
+        assertThat(over.body()).contains("nginx");
+        assertThat(redis.cli("XLEN", "cg:tasks")).isEqualTo(queued);
+    }
+
+    @Test
+    void forwardedHeadersHostAndUpstreamKeepaliveReachTheUpstream(@TempDir Path echoWork) throws Exception {
+        try (HeaderEcho echo = new HeaderEcho(); Nginx front = Nginx.start(echoWork, echo.port())) {
+            Http.send(HttpRequest.newBuilder(front.https("/v1/upload")).header("X-Forwarded-Proto", "https")
+                    .header("X-Forwarded-For", "203.0.113.7").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            Map<String, String> fromElb = echo.last();
+            assertThat(fromElb.get("x-forwarded-proto")).isEqualTo("https");
+            assertThat(fromElb.get("x-forwarded-for")).isEqualTo("203.0.113.7, 127.0.0.1");
+            assertThat(fromElb.get("host")).isEqualTo("127.0.0.1");
+            assertThat(fromElb.get("connection")).as("keepalive to the upstream").isNull();
+
+            Http.get(front.http("/__lbheartbeat__"));
+            Map<String, String> direct = echo.last();
+            assertThat(direct.get("x-forwarded-proto")).isEqualTo("http");
+            assertThat(direct.get("x-forwarded-for")).isEqualTo("127.0.0.1");
+        }
+    }
+
+    /** An upstream that answers 200 and remembers the request headers of the last request. */
+    private static final class HeaderEcho implements AutoCloseable {
+        private final HttpServer server;
+        private final Map<String, String> last = new ConcurrentHashMap<>();
+
+        HeaderEcho() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                try (exchange) {
+                    exchange.getRequestBody().readAllBytes();
+                    synchronized (last) {
+                        last.clear();
+                        exchange.getRequestHeaders().forEach((name, values) ->
+                                last.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
+                    }
+                    exchange.sendResponseHeaders(200, -1);
+                }
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        Map<String, String> last() {
+            synchronized (last) {
+                return Map.copyOf(last);
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    /** The real nginx, in the foreground, with the committed server block templated onto free loopback ports. */
+    private static final class Nginx implements AutoCloseable {
+        private final Process process;
+        private final int httpPort;
+        private final int httpsPort;
+        private final Path directory;
+
+        private Nginx(Process process, int httpPort, int httpsPort, Path directory) {
+            this.process = process;
+            this.httpPort = httpPort;
+            this.httpsPort = httpsPort;
+            this.directory = directory;
+        }
+
+        static Nginx start(Path directory, int upstreamPort) throws IOException, InterruptedException {
+            Files.createDirectories(directory);
+            int httpPort = RoleProcess.freePort();
+            int httpsPort = RoleProcess.freePort();
+            String committed = Files.readString(CONFIG, StandardCharsets.UTF_8);
+            String server = replaceOnce(replaceOnce(replaceOnce(committed,
+                    "listen 80;", "listen 127.0.0.1:" + httpPort + ";"),
+                    "listen 443;", "listen 127.0.0.1:" + httpsPort + ";"),
+                    "server 127.0.0.1:8000;", "server 127.0.0.1:" + upstreamPort + ";");
+            Files.writeString(directory.resolve("contextgraph.conf"), server);
+            // "user root": as root, workers would otherwise run as nobody and could not write the temporary
+            // body files into this private folder; without root privileges nginx ignores the directive.
+            String main = """
+                    daemon off;
+                    user root;
+                    worker_processes 1;
+                    pid %1$s/nginx.pid;
+                    error_log %1$s/error.log warn;
+                    events { worker_connections 64; }
+                    http {
+                        access_log off;
+                        client_body_temp_path %1$s/body;
+                        proxy_temp_path %1$s/proxy;
+                        fastcgi_temp_path %1$s/fastcgi;
+                        uwsgi_temp_path %1$s/uwsgi;
+                        scgi_temp_path %1$s/scgi;
+                        include %1$s/contextgraph.conf;
+                    }
+                    """.formatted(directory.toAbsolutePath());
+            Path conf = directory.resolve("nginx.conf");
+            Files.writeString(conf, main);
+            Process process = new ProcessBuilder(nginxBinary(), "-e", directory.resolve("error.log").toString(),
+                    "-p", directory.toString(), "-c", conf.toString())
+                    .redirectErrorStream(true).redirectOutput(directory.resolve("nginx.out").toFile()).start();
+            Nginx nginx = new Nginx(process, httpPort, httpsPort, directory);
+            nginx.awaitListening();
+            return nginx;
+        }
+
+        private static String replaceOnce(String text, String from, String to) {
+            int at = text.indexOf(from);
+            assertThat(at).as("deploy/nginx/contextgraph.conf contains \"" + from + "\"").isNotNegative();
+            assertThat(text.indexOf(from, at + 1)).as("\"" + from + "\" appears once").isNegative();
+            return text.replace(from, to);
+        }
+
+        private static String nginxBinary() {
+            for (String candidate : List.of("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx")) {
+                if (Files.isExecutable(Path.of(candidate))) {
+                    return candidate;
+                }
+            }
+            return "nginx";
+        }
+
+        private void awaitListening() throws InterruptedException, IOException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!listening(httpPort) || !listening(httpsPort)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    close();
+                    throw new IllegalStateException("nginx did not start: " + log());
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        private String log() throws IOException {
+            Path errors = directory.resolve("error.log");
+            return Files.readString(directory.resolve("nginx.out"))
+                    + (Files.exists(errors) ? Files.readString(errors) : "");
+        }
+
+        private static boolean listening(int port) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        URI http(String path) {
+            return URI.create("http://127.0.0.1:" + httpPort + path);
+        }
+
+        URI https(String path) {
+            // Plain HTTP on the port the ELB's HTTPS listener forwards to.
+            return URI.create("http://127.0.0.1:" + httpsPort + path);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy(); // SIGTERM: nginx's fast shutdown
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+}
