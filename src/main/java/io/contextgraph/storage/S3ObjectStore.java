@@ -311,7 +311,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public String describe() {
-        return "s3://" + bucket;
+        // Not an s3:// URL: log values that look like URLs are redacted, and operators need to see this one.
+        return "S3 bucket " + bucket;
     }
 
     @Override

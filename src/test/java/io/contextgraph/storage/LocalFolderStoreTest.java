@@ -198,7 +198,7 @@ class LocalFolderStoreTest {
 
     @Test
     void describes_itself_by_its_folder() {
-        assertThat(store.describe()).startsWith("file:").contains("data");
+        assertThat(store.describe()).startsWith("folder /").contains("data");
     }
 
     private static List<Path> filesUnder(Path directory) throws IOException {

@@ -327,7 +327,7 @@ class S3ObjectStoreIT {
 
     @Test
     void describes_itself_by_its_bucket() {
-        assertThat(store.describe()).isEqualTo("s3://" + bucket);
+        assertThat(store.describe()).isEqualTo("S3 bucket " + bucket);
     }
 
     private void putAll(List<String> keys) throws Exception {
