@@ -24,7 +24,10 @@ final class Foundation implements AutoCloseable {
     final RedisLink redis;
     final QueueSettings queue;
 
-    Foundation(Settings settings, String role, String redisHost, int redisPort) {
+    /**
+     * @param stop stops the running process with status 2 and one line (a worker found an evicting Redis after start)
+     */
+    Foundation(Settings settings, String role, String redisHost, int redisPort, java.util.function.Consumer<String> stop) {
         this.settings = settings;
         this.version = VersionInfo.fromClasspath();
         this.errors = ErrorReporter.start(settings.sentryDsn(), version.release(), role);
@@ -38,13 +41,23 @@ final class Foundation implements AutoCloseable {
                     .setCause(e).log("startup check failed: Redis does not answer; retrying in the background");
             errors.report(e, "startup check failed: redis");
         });
+        // Workers refuse a Redis that may evict queued work; the web role must keep answering health checks, so warns.
+        boolean refuse = settings.role() != io.contextgraph.config.Role.WEB && !settings.redis().allowEviction();
+        EvictionCheck evictionCheck = new EvictionCheck(redis, errors, refuse, stop);
+        redis.onFirstConnect(evictionCheck);
         LOG.atInfo().addKeyValue("type", "startup").addKeyValue("role", role)
                 .addKeyValue("version", version.version()).log("starting");
-        redis.start();
+        try {
+            redis.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        evictionCheck.startupDone();
     }
 
-    Foundation(Settings settings, String role) {
-        this(settings, role, settings.redis().host(), settings.redis().port());
+    Foundation(Settings settings, String role, java.util.function.Consumer<String> stop) {
+        this(settings, role, settings.redis().host(), settings.redis().port(), stop);
     }
 
     @Override

@@ -23,12 +23,14 @@ public final class HttpServer implements AutoCloseable {
             "{\"status\":\"error\",\"message\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
 
     private final WebServer server;
+    private final SlowClientGuard slowClients;
 
     /**
      * @param routes each registers its own paths; a JSON 404 answers everything else
      */
     public HttpServer(Settings.Web settings, RequestObserver observer, ErrorReporter errors,
                       List<Consumer<HttpRouting.Builder>> routes) {
+        this.slowClients = new SlowClientGuard(settings.readTimeout());
         HttpRouting.Builder routing = HttpRouting.builder();
         routing.addFilter(observer);
         routes.forEach(route -> route.accept(routing));
@@ -51,7 +53,9 @@ public final class HttpServer implements AutoCloseable {
                 .port(settings.port())
                 // SIGTERM is handled by the role, which stops this server after draining.
                 .shutdownHook(false)
+                // Past the limit Helidon answers 503 at once; ProtocolErrors makes it JSON with Retry-After.
                 .maxConcurrentRequests(settings.maxConcurrentRequests())
+                .directHandlers(ProtocolErrors.all())
                 .shutdownGracePeriod(settings.shutdownGrace())
                 // Request bodies are limited by the API while streaming (with a clear 400), not here.
                 .maxPayloadSize(-1)
@@ -59,10 +63,15 @@ public final class HttpServer implements AutoCloseable {
                 .contentEncoding(encoding -> encoding.contentEncodingsDiscoverServices(false)
                         .addContentEncoding(new RawBodyEncoding()))
                 .connectionConfig(conn -> conn.readTimeout(settings.readTimeout()))
-                .idleConnectionTimeout(settings.readTimeout().multipliedBy(2))
+                // Helidon applies no read timeout to server sockets: a connection waiting for (or dripping) a request
+                // line is closed by its idle check, which by default runs only every 2 minutes.
+                .idleConnectionTimeout(settings.readTimeout())
+                .idleConnectionPeriod(idleCheckPeriod(settings.readTimeout()))
                 .addProtocol(Http1Config.builder()
                         .maxHeadersSize(settings.maxHeaderBytes())
                         .maxPrologueLength(4096)
+                        .addReceiveListener(slowClients.receiving())
+                        .addSendListener(slowClients.sending())
                         .build())
                 .routing(routing)
                 .build();
@@ -86,5 +95,12 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        slowClients.close();
+    }
+
+    private static java.time.Duration idleCheckPeriod(java.time.Duration readTimeout) {
+        java.time.Duration quarter = readTimeout.dividedBy(4);
+        java.time.Duration floor = java.time.Duration.ofMillis(100);
+        return quarter.compareTo(floor) < 0 ? floor : quarter;
     }
 }
