@@ -73,6 +73,38 @@ class LimitsIT {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aClientThatDripsItsRequestOneByteAtATimeIsCut() throws Exception {
+        // Headers after a complete request line (SlowClientGuard), and a request line itself (Helidon's idle check).
+        String[][] drips = {{"POST /v1/upload HTTP/1.1\r\n", "X-Pad: " + "p".repeat(200)},
+                {"", "POST /v1/upload/" + "p".repeat(200)}};
+        for (String[] prefixAndDrip : drips) {
+            String drip = prefixAndDrip[1];
+            try (Socket socket = connect()) {
+                socket.setSoTimeout(500);
+                send(socket, prefixAndDrip[0]);
+                long start = System.nanoTime();
+                boolean cut = false;
+                for (int i = 0; i < drip.length() && !cut; i++) {
+                    try {
+                        send(socket, drip.substring(i, i + 1));
+                        cut = socket.getInputStream().read() < 0;
+                    } catch (java.net.SocketTimeoutException stillOpen) {
+                        // no answer yet: send the next byte
+                    } catch (IOException closed) {
+                        cut = true;
+                    }
+                }
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                System.out.printf("drip (%s): cut after %d ms (READ_TIMEOUT %d ms)%n",
+                        prefixAndDrip[0].isEmpty() ? "request line" : "headers", tookMs,
+                        READ_TIMEOUT.toMillis());
+                assertThat(cut).as("a byte every 500 ms for " + drip.length() / 2 + " s is cut").isTrue();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aClientThatStallsInItsBodyIsCutAndNothingIsQueued() throws Exception {
         long before = queueLength();
         try (Socket socket = connect()) {

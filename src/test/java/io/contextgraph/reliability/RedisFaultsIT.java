@@ -4,6 +4,7 @@ import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
+import io.contextgraph.testing.SentrySink;
 import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,11 +48,16 @@ class RedisFaultsIT {
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void aWorkerRefusesARedisThatMayEvictQueuedWorkEvenWhenItComesUpLater() throws Exception {
-        try (RedisServer redis = new RedisServer("--maxmemory-policy", "allkeys-lru")) {
-            try (RoleProcess early = worker(redis, "evicting-early")) {
+        try (RedisServer redis = new RedisServer("--maxmemory-policy", "allkeys-lru");
+             SentrySink sentry = new SentrySink()) {
+            try (RoleProcess early = RoleProcess.builder("worker").name("evicting-early").redis(redis.port())
+                    .env("S3_BUCKET", BUCKET).env("S3_ENDPOINT", "http://127.0.0.1:9").env("SENTRY_DSN", sentry.dsn())
+                    .start()) {
                 assertThat(early.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
                 assertThat(early.output()).contains("contextgraph: configuration error: REDIS_ALLOW_EVICTION: "
                         + "Redis maxmemory-policy is allkeys-lru");
+                assertThat(sentry.awaitEnvelope(body -> body.contains("maxmemory-policy is allkeys-lru"),
+                        Duration.ofSeconds(10))).as("reported to Sentry").isPresent();
             }
             redis.stop();
             try (RoleProcess late = worker(redis, "evicting-late")) {
