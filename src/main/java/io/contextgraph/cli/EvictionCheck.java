@@ -23,6 +23,7 @@ final class EvictionCheck implements Runnable {
     private final ErrorReporter errors;
     private final boolean refuse;
     private final Consumer<String> stop;
+    private final Thread startingThread = Thread.currentThread();
     private volatile boolean startupDone;
 
     /**
@@ -36,7 +37,7 @@ final class EvictionCheck implements Runnable {
         this.stop = stop;
     }
 
-    /** From now on a refusal stops the running process instead of failing its start. */
+    /** From now on a refusal stops the running process instead of failing its start (called on the starting thread). */
     void startupDone() {
         startupDone = true;
     }
@@ -71,10 +72,9 @@ final class EvictionCheck implements Runnable {
                 .log(problem + " (or set " + VARIABLE + "=true to run anyway)");
         errors.report(new IllegalStateException("startup check failed: " + problem), "startup check failed: redis policy");
         String line = problem + " (or set " + VARIABLE + "=true to run anyway)";
-        if (startupDone) {
-            stop.accept(VARIABLE + ": " + line);
-        } else {
-            throw new ConfigException(VARIABLE, line);
+        if (!startupDone && Thread.currentThread() == startingThread) {
+            throw new ConfigException(VARIABLE, line); // Redis answered at start: fail the start itself
         }
+        stop.accept(VARIABLE + ": " + line);
     }
 }

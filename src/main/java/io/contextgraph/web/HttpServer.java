@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -64,8 +65,9 @@ public final class HttpServer implements AutoCloseable {
                         .addContentEncoding(new RawBodyEncoding()))
                 .connectionConfig(conn -> conn.readTimeout(settings.readTimeout()))
                 // Helidon applies no read timeout to server sockets: a connection waiting for (or dripping) a request
-                // line is closed by its idle check, which by default runs only every 2 minutes.
-                .idleConnectionTimeout(settings.readTimeout())
+                // line is closed by its idle check, which by default runs only every 2 minutes. Twice the read timeout,
+                // so that the proxy in front (keepalive_timeout below that) closes idle keep-alive connections first.
+                .idleConnectionTimeout(settings.readTimeout().multipliedBy(2))
                 .idleConnectionPeriod(idleCheckPeriod(settings.readTimeout()))
                 .addProtocol(Http1Config.builder()
                         .maxHeadersSize(settings.maxHeaderBytes())
@@ -98,9 +100,9 @@ public final class HttpServer implements AutoCloseable {
         slowClients.close();
     }
 
-    private static java.time.Duration idleCheckPeriod(java.time.Duration readTimeout) {
-        java.time.Duration quarter = readTimeout.dividedBy(4);
-        java.time.Duration floor = java.time.Duration.ofMillis(100);
+    private static Duration idleCheckPeriod(Duration readTimeout) {
+        Duration quarter = readTimeout.dividedBy(4);
+        Duration floor = Duration.ofMillis(100);
         return quarter.compareTo(floor) < 0 ? floor : quarter;
     }
 }

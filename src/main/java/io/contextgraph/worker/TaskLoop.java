@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
@@ -44,7 +45,7 @@ public final class TaskLoop implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicInteger handedBack = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger handedBack = new AtomicInteger();
     private Thread poller;
 
     /** Wires the processors of both task types around one consumer. */
