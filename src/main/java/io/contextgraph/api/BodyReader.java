@@ -37,7 +37,9 @@ final class BodyReader {
         byte[] body;
         try {
             body = readLimited(raw, declared, "body larger than " + limit + " bytes");
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Helidon reports broken framing (bad chunk sizes, a body cut short) as unchecked exceptions while the
+            // body is read: that is the client's fault, not a server error.
             throw new BadRequestException("could not read the request body");
         }
         if (gzip && body.length > 0) {

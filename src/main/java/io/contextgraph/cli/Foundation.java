@@ -1,5 +1,6 @@
 package io.contextgraph.cli;
 
+import io.contextgraph.config.Role;
 import io.contextgraph.config.Settings;
 import io.contextgraph.observability.ErrorReporter;
 import io.contextgraph.observability.Metrics;
@@ -9,6 +10,8 @@ import io.contextgraph.queue.RedisSettings;
 import io.contextgraph.web.VersionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
 
 /**
  * What every role needs: error reports, metrics and the Redis link, started in that order so that a
@@ -24,7 +27,10 @@ final class Foundation implements AutoCloseable {
     final RedisLink redis;
     final QueueSettings queue;
 
-    Foundation(Settings settings, String role, String redisHost, int redisPort) {
+    /**
+     * @param stop stops the running process with status 2 and one line (a worker found an evicting Redis after start)
+     */
+    Foundation(Settings settings, String role, String redisHost, int redisPort, Consumer<String> stop) {
         this.settings = settings;
         this.version = VersionInfo.fromClasspath();
         this.errors = ErrorReporter.start(settings.sentryDsn(), version.release(), role);
@@ -38,13 +44,23 @@ final class Foundation implements AutoCloseable {
                     .setCause(e).log("startup check failed: Redis does not answer; retrying in the background");
             errors.report(e, "startup check failed: redis");
         });
+        // Workers refuse a Redis that may evict queued work; the web role must keep answering health checks, so warns.
+        boolean refuse = settings.role() != Role.WEB && !settings.redis().allowEviction();
+        EvictionCheck evictionCheck = new EvictionCheck(redis, errors, refuse, stop);
+        redis.onFirstConnect(evictionCheck);
         LOG.atInfo().addKeyValue("type", "startup").addKeyValue("role", role)
                 .addKeyValue("version", version.version()).log("starting");
-        redis.start();
+        try {
+            redis.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        evictionCheck.startupDone();
     }
 
-    Foundation(Settings settings, String role) {
-        this(settings, role, settings.redis().host(), settings.redis().port());
+    Foundation(Settings settings, String role, Consumer<String> stop) {
+        this(settings, role, settings.redis().host(), settings.redis().port(), stop);
     }
 
     @Override

@@ -8,6 +8,9 @@ import io.contextgraph.observability.Logging;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
 /**
  * Runs one long-lived role: reads the settings (stopping with one clear line on a config error),
  * starts the role, waits for SIGTERM, and closes everything in order.
@@ -17,7 +20,11 @@ final class RoleRunner {
     static final int START_FAILURE = 1;
 
     interface Starter {
-        AutoCloseable start(Settings settings) throws Exception;
+        /**
+         * @param stop asks the running role to stop with {@link #CONFIG_ERROR} after printing one line (for problems
+         *             found after start, e.g. a Redis that came up with an evicting policy)
+         */
+        AutoCloseable start(Settings settings, Consumer<String> stop) throws Exception;
     }
 
     private RoleRunner() {
@@ -48,9 +55,16 @@ final class RoleRunner {
         Logging.install();
         Logger log = LoggerFactory.getLogger(RoleRunner.class);
         ShutdownSignal signal = new ShutdownSignal();
+        AtomicInteger status = new AtomicInteger(0);
+        Consumer<String> stop = line -> {
+            if (status.compareAndSet(0, CONFIG_ERROR)) {
+                System.err.println("contextgraph: configuration error: " + line);
+                signal.request();
+            }
+        };
         AutoCloseable running;
         try {
-            running = starter.start(settings);
+            running = starter.start(settings, stop);
         } catch (ConfigException e) {
             System.err.println("contextgraph: configuration error: " + e.getMessage());
             signal.stopped();
@@ -72,6 +86,6 @@ final class RoleRunner {
             Logging.flushAndStop();
             signal.stopped();
         }
-        return 0;
+        return status.get();
     }
 }

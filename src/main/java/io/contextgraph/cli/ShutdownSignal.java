@@ -21,6 +21,11 @@ final class ShutdownSignal {
         }));
     }
 
+    /** Asks for an orderly stop from inside the process, as SIGTERM would. */
+    void request() {
+        requested.countDown();
+    }
+
     void awaitRequest() throws InterruptedException {
         requested.await();
     }

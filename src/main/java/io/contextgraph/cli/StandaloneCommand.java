@@ -20,11 +20,11 @@ import java.util.concurrent.Callable;
 final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return RoleRunner.run(Role.STANDALONE, settings -> {
+        return RoleRunner.run(Role.STANDALONE, (settings, stop) -> {
             EmbeddedRedis embedded = settings.redis().embedded() ? EmbeddedRedis.start(settings.storage().dataDir()) : null;
             Foundation base = embedded == null
-                    ? new Foundation(settings, "standalone")
-                    : new Foundation(settings, "standalone", "127.0.0.1", embedded.port());
+                    ? new Foundation(settings, "standalone", stop)
+                    : new Foundation(settings, "standalone", "127.0.0.1", embedded.port(), stop);
             try {
                 ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
                 WorkerRole worker = new WorkerRole(base, store).start();

@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 final class WebCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return RoleRunner.run(Role.WEB, settings -> {
-            Foundation base = new Foundation(settings, "web");
+        return RoleRunner.run(Role.WEB, (settings, stop) -> {
+            Foundation base = new Foundation(settings, "web", stop);
             return RoleRunner.onTopOf(base, () -> new WebRole(base, WebRole.publicKey(settings.keys())).start());
         });
     }

@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return RoleRunner.run(Role.WORKER, settings -> {
-            Foundation base = new Foundation(settings, "worker");
+        return RoleRunner.run(Role.WORKER, (settings, stop) -> {
+            Foundation base = new Foundation(settings, "worker", stop);
             return RoleRunner.onTopOf(base, () -> {
                 ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
                 return new WorkerRole(base, store).start();

@@ -18,13 +18,16 @@ public record Settings(
         Worker worker,
         Optional<Path> blocklistFile) {
 
-    /** Where the queue lives; {@code embedded} means the standalone role starts its own Redis. */
+    /**
+     * Where the queue lives; {@code embedded} means the standalone role starts its own Redis. {@code allowEviction}
+     * lets a worker run against a Redis whose maxmemory-policy may evict queued work (a loud warning instead of a stop).
+     */
     public record Redis(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
-                        boolean embedded) {
+                        boolean embedded, boolean allowEviction) {
         @Override
         public String toString() {
             return "Redis[" + host + ":" + port + (tls ? " tls" : "") + (password.isPresent() ? " auth" : "")
-                    + (embedded ? " embedded" : "") + "]";
+                    + (embedded ? " embedded" : "") + (allowEviction ? " allow-eviction" : "") + "]";
         }
     }
 

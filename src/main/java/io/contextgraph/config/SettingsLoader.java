@@ -25,7 +25,8 @@ public final class SettingsLoader {
                 env.text("REDIS_PASSWORD"),
                 env.flag("REDIS_TLS", false),
                 env.duration("REDIS_TIMEOUT", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
-                embeddedRedis);
+                embeddedRedis,
+                env.flag("REDIS_ALLOW_EVICTION", false));
         Settings.Statsd statsd = new Settings.Statsd(env.text("STATSD_HOST", "localhost"), env.port("STATSD_PORT", 8125));
         Settings.Web web = new Settings.Web(
                 env.port("PORT", 8000),

@@ -53,6 +53,7 @@ public final class RedisLink implements AutoCloseable {
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
     private volatile String lastError;
     private volatile Consumer<Throwable> firstFailureHook = failure -> { };
+    private volatile Runnable firstConnectHook = () -> { };
     private volatile boolean closed;
     private volatile Thread connector;
 
@@ -94,14 +95,33 @@ public final class RedisLink implements AutoCloseable {
         this.firstFailureHook = hook == null ? failure -> { } : hook;
     }
 
-    /** Connects now if Redis answers, otherwise keeps trying in the background. Never throws for Redis being down. */
+    /**
+     * Registers what to check once the first connection is made (e.g. the eviction policy): run by {@link #start()}
+     * itself when Redis answers at once (what it throws then comes out of {@code start()}), otherwise by the background
+     * connector when Redis comes up. Register before {@link #start()}.
+     */
+    public void onFirstConnect(Runnable hook) {
+        this.firstConnectHook = hook == null ? () -> { } : hook;
+    }
+
+    /**
+     * Connects now if Redis answers, otherwise keeps trying in the background. Never throws for Redis being down (only
+     * what the {@link #onFirstConnect} hook throws).
+     */
     public void start() {
         if (closed || !started.compareAndSet(false, true)) {
             return;
         }
-        if (!tryConnect()) {
+        if (tryConnect()) {
+            firstConnectHook.run();
+        } else {
             connector = Thread.ofVirtual().name("redis-connector").start(this::connectUntilConnected);
         }
+    }
+
+    /** Redis's INFO text of one section, e.g. "memory". */
+    String info(String section) {
+        return await(commands().info(section));
     }
 
     /** True iff a PING round trip succeeds within the command timeout. */
@@ -268,10 +288,25 @@ public final class RedisLink implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (closed || tryConnect()) {
+            if (closed) {
+                return;
+            }
+            if (tryConnect()) {
+                runFirstConnectHookInBackground();
                 return;
             }
             delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
+        }
+    }
+
+    private void runFirstConnectHookInBackground() {
+        if (closed) {
+            return;
+        }
+        try {
+            firstConnectHook.run();
+        } catch (RuntimeException e) {
+            LOG.warn("First-connection check failed: {}", describe(e));
         }
     }
 

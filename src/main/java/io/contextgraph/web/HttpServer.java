@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -23,12 +24,14 @@ public final class HttpServer implements AutoCloseable {
             "{\"status\":\"error\",\"message\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
 
     private final WebServer server;
+    private final SlowClientGuard slowClients;
 
     /**
      * @param routes each registers its own paths; a JSON 404 answers everything else
      */
     public HttpServer(Settings.Web settings, RequestObserver observer, ErrorReporter errors,
                       List<Consumer<HttpRouting.Builder>> routes) {
+        this.slowClients = new SlowClientGuard(settings.readTimeout());
         HttpRouting.Builder routing = HttpRouting.builder();
         routing.addFilter(observer);
         routes.forEach(route -> route.accept(routing));
@@ -51,7 +54,9 @@ public final class HttpServer implements AutoCloseable {
                 .port(settings.port())
                 // SIGTERM is handled by the role, which stops this server after draining.
                 .shutdownHook(false)
+                // Past the limit Helidon answers 503 at once; ProtocolErrors makes it JSON with Retry-After.
                 .maxConcurrentRequests(settings.maxConcurrentRequests())
+                .directHandlers(ProtocolErrors.all())
                 .shutdownGracePeriod(settings.shutdownGrace())
                 // Request bodies are limited by the API while streaming (with a clear 400), not here.
                 .maxPayloadSize(-1)
@@ -59,10 +64,16 @@ public final class HttpServer implements AutoCloseable {
                 .contentEncoding(encoding -> encoding.contentEncodingsDiscoverServices(false)
                         .addContentEncoding(new RawBodyEncoding()))
                 .connectionConfig(conn -> conn.readTimeout(settings.readTimeout()))
+                // Helidon applies no read timeout to server sockets: a connection waiting for (or dripping) a request
+                // line is closed by its idle check, which by default runs only every 2 minutes. Twice the read timeout,
+                // so that the proxy in front (keepalive_timeout below that) closes idle keep-alive connections first.
                 .idleConnectionTimeout(settings.readTimeout().multipliedBy(2))
+                .idleConnectionPeriod(idleCheckPeriod(settings.readTimeout()))
                 .addProtocol(Http1Config.builder()
                         .maxHeadersSize(settings.maxHeaderBytes())
                         .maxPrologueLength(4096)
+                        .addReceiveListener(slowClients.receiving())
+                        .addSendListener(slowClients.sending())
                         .build())
                 .routing(routing)
                 .build();
@@ -86,5 +97,12 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        slowClients.close();
+    }
+
+    private static Duration idleCheckPeriod(Duration readTimeout) {
+        Duration quarter = readTimeout.dividedBy(4);
+        Duration floor = Duration.ofMillis(100);
+        return quarter.compareTo(floor) < 0 ? floor : quarter;
     }
 }

@@ -37,8 +37,7 @@ public final class RequestObserver implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        res.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-        res.header("X-Content-Type-Options", "nosniff");
+        SecurityHeaders.addTo(res.headers());
         String path = req.path().path();
         if (UNCOUNTED.contains(path)) {
             chain.proceed();

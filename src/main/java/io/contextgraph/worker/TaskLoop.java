@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
@@ -44,6 +45,7 @@ public final class TaskLoop implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicInteger handedBack = new AtomicInteger();
     private Thread poller;
 
     /** Wires the processors of both task types around one consumer. */
@@ -120,14 +122,20 @@ public final class TaskLoop implements AutoCloseable {
             };
             settle(delivery, outcome);
         } catch (RuntimeException e) {
-            LOG.atError().addKeyValue("type", "worker.task_failed").addKeyValue("task", taskName).setCause(e)
-                    .log("task failed unexpectedly");
             if (running.get()) {
+                LOG.atError().addKeyValue("type", "worker.task_failed").addKeyValue("task", taskName).setCause(e)
+                        .log("task failed unexpectedly");
                 errors.report(e, "task failed: " + taskName);
                 settleQuietly(delivery, new Outcome.Retry("unexpected: " + e.getClass().getSimpleName()));
             } else {
-                // Interrupted by shutdown: not the task's fault, so it must not use up an attempt.
-                handBackQuietly(delivery);
+                // Interrupted by shutdown: not the task's fault, so it must not use up an attempt. The interrupt must
+                // be cleared first, or the hand-back's own wait for Redis fails at once.
+                Thread.interrupted();
+                LOG.atInfo().addKeyValue("type", "worker.task_interrupted").addKeyValue("task", taskName)
+                        .log("task interrupted by shutdown; handing it back");
+                if (handBackQuietly(delivery)) {
+                    handedBack.incrementAndGet();
+                }
             }
         } finally {
             metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
@@ -153,11 +161,13 @@ public final class TaskLoop implements AutoCloseable {
         }
     }
 
-    private void handBackQuietly(Delivery delivery) {
+    private boolean handBackQuietly(Delivery delivery) {
         try {
             consumer.handBack(delivery);
+            return true;
         } catch (RuntimeException e) {
             LOG.atWarn().addKeyValue("type", "worker.handback_failed").log("could not hand a task back; it will be reclaimed");
+            return false;
         }
     }
 
@@ -184,8 +194,12 @@ public final class TaskLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        inFlight.values().forEach(this::handBackQuietly);
-        LOG.atInfo().addKeyValue("type", "worker.stopped").addKeyValue("handed_back", inFlight.size()).log("worker stopped");
+        for (Delivery delivery : inFlight.values()) {
+            if (handBackQuietly(delivery)) {
+                handedBack.incrementAndGet();
+            }
+        }
+        LOG.atInfo().addKeyValue("type", "worker.stopped").addKeyValue("handed_back", handedBack.get()).log("worker stopped");
     }
 
     private static void sleep(Duration pause) {

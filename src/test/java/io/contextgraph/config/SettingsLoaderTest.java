@@ -29,6 +29,7 @@ class SettingsLoaderTest {
         assertThat(s.redis().host()).isEqualTo("localhost");
         assertThat(s.redis().port()).isEqualTo(6379);
         assertThat(s.redis().embedded()).isFalse();
+        assertThat(s.redis().allowEviction()).as("a Redis that may evict queued work stops the worker").isFalse();
         assertThat(s.statsd().host()).isEqualTo("localhost");
         assertThat(s.statsd().port()).isEqualTo(8125);
         assertThat(s.web().port()).isEqualTo(8000);
@@ -46,10 +47,11 @@ class SettingsLoaderTest {
                 "S3_BUCKET", "com-example-dev-us-west-2-contextgraph", "S3_ENDPOINT", "http://127.0.0.1:9000",
                 "PORT", "8080", "PUBLIC_KEY", "cHVi", "PRIVATE_KEY", "cHJpdg==", "BLOCKLIST_FILE", "/etc/blocklist.txt",
                 "QUEUE_MAX_LENGTH", "10", "QUEUE_VISIBILITY_TIMEOUT", "90s", "QUEUE_MAX_ATTEMPTS", "3",
-                "QUEUE_RETRY_DELAY", "500ms", "WORKER_CONCURRENCY", "4"));
+                "QUEUE_RETRY_DELAY", "500ms", "WORKER_CONCURRENCY", "4", "REDIS_ALLOW_EVICTION", "true"));
         assertThat(s.redis()).extracting(Settings.Redis::host, Settings.Redis::port, Settings.Redis::tls)
                 .containsExactly("cache.example.com", 6380, true);
         assertThat(s.redis().password()).contains("pw");
+        assertThat(s.redis().allowEviction()).isTrue();
         assertThat(s.sentryDsn()).contains("https://public@sentry.example.com/1");
         assertThat(s.statsd()).isEqualTo(new Settings.Statsd("172.17.42.1", 8126));
         assertThat(s.storage().bucket()).contains("com-example-dev-us-west-2-contextgraph");
@@ -90,6 +92,7 @@ class SettingsLoaderTest {
             "REDIS_PORT|63 79|REDIS_PORT: must be a whole number",
             "STATSD_PORT|-1|STATSD_PORT: must be between",
             "REDIS_TLS|maybe|REDIS_TLS: must be true or false",
+            "REDIS_ALLOW_EVICTION|sure|REDIS_ALLOW_EVICTION: must be true or false",
             "S3_ENDPOINT|localhost:9000|S3_ENDPOINT: must be an http(s) URL",
             "S3_ENDPOINT|http://|S3_ENDPOINT:",
             "S3_CHECKSUMS|sometimes|S3_CHECKSUMS: must be when_required or when_supported",

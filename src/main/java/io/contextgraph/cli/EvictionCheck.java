@@ -1,0 +1,80 @@
+package io.contextgraph.cli;
+
+import io.contextgraph.config.ConfigException;
+import io.contextgraph.observability.ErrorReporter;
+import io.contextgraph.queue.QueueUnavailableException;
+import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.RedisPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Checks Redis's eviction policy once connected: a worker refuses to run on a Redis that may drop queued work (unless
+ * REDIS_ALLOW_EVICTION=true), the web role only warns, since it must keep answering health checks.
+ */
+final class EvictionCheck implements Runnable {
+    static final String VARIABLE = "REDIS_ALLOW_EVICTION";
+    private static final Logger LOG = LoggerFactory.getLogger(EvictionCheck.class);
+
+    private final RedisLink redis;
+    private final ErrorReporter errors;
+    private final boolean refuse;
+    private final Consumer<String> stop;
+    private final Thread startingThread = Thread.currentThread();
+    private volatile boolean startupDone;
+
+    /**
+     * @param refuse stop the process on an evicting policy (worker roles without REDIS_ALLOW_EVICTION)
+     * @param stop   stops the process with status 2 and the given line (used when Redis came up after start)
+     */
+    EvictionCheck(RedisLink redis, ErrorReporter errors, boolean refuse, Consumer<String> stop) {
+        this.redis = redis;
+        this.errors = errors;
+        this.refuse = refuse;
+        this.stop = stop;
+    }
+
+    /** From now on a refusal stops the running process instead of failing its start (called on the starting thread). */
+    void startupDone() {
+        startupDone = true;
+    }
+
+    @Override
+    public void run() {
+        Optional<RedisPolicy> policy;
+        try {
+            policy = RedisPolicy.of(redis);
+        } catch (QueueUnavailableException e) {
+            LOG.atWarn().addKeyValue("type", "startup.redis_policy").log("could not read Redis's maxmemory-policy");
+            return;
+        }
+        if (policy.isEmpty()) {
+            LOG.atWarn().addKeyValue("type", "startup.redis_policy").log("Redis does not report its maxmemory-policy");
+            return;
+        }
+        String name = policy.get().evictionPolicy();
+        if (!policy.get().mayEvictQueuedWork()) {
+            LOG.atInfo().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name)
+                    .log("Redis maxmemory-policy is noeviction");
+            return;
+        }
+        String problem = "Redis maxmemory-policy is " + name + ", which can silently drop queued uploads and forget "
+                + "markers; set it to noeviction";
+        if (!refuse) {
+            LOG.atError().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name)
+                    .log("WARNING: " + problem + " (running anyway)");
+            return;
+        }
+        LOG.atError().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name)
+                .log(problem + " (or set " + VARIABLE + "=true to run anyway)");
+        errors.report(new IllegalStateException("startup check failed: " + problem), "startup check failed: redis policy");
+        String line = problem + " (or set " + VARIABLE + "=true to run anyway)";
+        if (!startupDone && Thread.currentThread() == startingThread) {
+            throw new ConfigException(VARIABLE, line); // Redis answered at start: fail the start itself
+        }
+        stop.accept(VARIABLE + ": " + line);
+    }
+}

@@ -1,0 +1,20 @@
+package io.contextgraph.web;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerResponseHeaders;
+
+/** The headers every response carries, routed or refused before routing: HSTS and nosniff. */
+final class SecurityHeaders {
+    static final HeaderName HSTS = HeaderNames.STRICT_TRANSPORT_SECURITY;
+    static final String HSTS_VALUE = "max-age=31536000; includeSubDomains";
+    static final HeaderName NOSNIFF = HeaderNames.X_CONTENT_TYPE_OPTIONS;
+
+    private SecurityHeaders() {
+    }
+
+    static void addTo(ServerResponseHeaders headers) {
+        headers.set(HSTS, HSTS_VALUE);
+        headers.set(NOSNIFF, "nosniff");
+    }
+}

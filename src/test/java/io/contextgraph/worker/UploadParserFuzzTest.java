@@ -1,0 +1,56 @@
+package io.contextgraph.worker;
+
+import io.contextgraph.data.Blocklist;
+import io.contextgraph.data.FilterResult;
+import io.contextgraph.data.SessionFilter;
+import io.contextgraph.data.UrlFilter;
+import io.contextgraph.testing.HostileBodies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+/** Seeded random barrage against the worker's parser and the data rules: only IOException, never anything else. */
+class UploadParserFuzzTest {
+    private static final int CASES = 5_000;
+    private final UploadParser parser = new UploadParser();
+    private final SessionFilter filter = new SessionFilter(new UrlFilter(Blocklist.bundled()), Clock.systemUTC());
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void hostileDocumentsFailOnlyWithIoExceptions() {
+        long seed = Long.getLong("fuzz.seed", System.nanoTime());
+        System.out.println("UploadParserFuzzTest seed=" + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
+        HostileBodies bodies = new HostileBodies(seed);
+        int parsed = 0;
+        for (int i = 0; i < CASES; i++) {
+            byte[] body = bodies.next();
+            try {
+                Optional<Object> sessions = parser.sessions(body);
+                FilterResult result = filter.filter(sessions.orElse(null));
+                assertThat(result.kept().size() + result.droppedSessions()).isGreaterThanOrEqualTo(0);
+                parsed++;
+            } catch (IOException expected) {
+                // the declared refusal
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                fail("seed " + seed + ", case " + i + " (" + HexFormat.of().formatHex(body, 0, Math.min(body.length, 200))
+                        + "): " + e, e);
+            }
+        }
+        assertThat(parsed).as("some cases are valid documents").isPositive();
+    }
+
+    @Test
+    void deepNestingIsRefusedBeforeTheStackOverflows() {
+        byte[] deep = new HostileBodies(1).deepNesting(200_000);
+        assertThatThrownBy(() -> parser.sessions(deep)).isInstanceOf(IOException.class).hasMessageContaining("nesting");
+    }
+}
