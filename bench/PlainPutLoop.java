@@ -52,6 +52,9 @@ public final class PlainPutLoop {
                 s3.putObject(b -> b.bucket(bucket).key("warmup/" + n).contentType("application/json")
                         .contentEncoding("gzip").contentLength((long) size), RequestBody.fromBytes(body));
             }
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(concurrency);
             for (int t = 0; t < concurrency; t++) {
@@ -71,6 +74,7 @@ public final class PlainPutLoop {
             pool.shutdown();
             pool.awaitTermination(10, TimeUnit.MINUTES);
             double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("put_cpu_us %.0f%n", (os.getProcessCpuTime() - cpuStart) / 1e3 / count);
             System.out.printf("put_seconds %.3f%n", seconds);
             System.out.printf("put_rate %.1f%n", count / seconds);
             System.out.println("put_failed " + failed.get());
