@@ -1,7 +1,9 @@
 package io.contextgraph.api;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -10,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 /** The JSON bodies of the API: {@code {"status": "success"}} and errors with a human-readable message. */
 final class ApiResponses {
     private static final byte[] SUCCESS = "{\"status\":\"success\"}".getBytes(StandardCharsets.UTF_8);
+    /** Built and validated once: a header given as a string is checked again on every request. */
+    private static final Header JSON_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
+    private static final Header NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
 
     private ApiResponses() {
     }
@@ -32,8 +37,8 @@ final class ApiResponses {
 
     static void json(ServerResponse res, Status status, byte[] body) {
         res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(JSON_TYPE);
+        res.header(NO_STORE);
         res.send(body);
     }
 }

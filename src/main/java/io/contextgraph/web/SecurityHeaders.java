@@ -1,7 +1,9 @@
 package io.contextgraph.web;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerResponseHeaders;
 
 /** The headers every response carries, routed or refused before routing: HSTS and nosniff. */
@@ -13,8 +15,12 @@ final class SecurityHeaders {
     private SecurityHeaders() {
     }
 
+    /** Built and validated once: a header given as strings is checked again on every request. */
+    private static final Header HSTS_HEADER = HeaderValues.createCached(HSTS, HSTS_VALUE);
+    private static final Header NOSNIFF_HEADER = HeaderValues.createCached(NOSNIFF, "nosniff");
+
     static void addTo(ServerResponseHeaders headers) {
-        headers.set(HSTS, HSTS_VALUE);
-        headers.set(NOSNIFF, "nosniff");
+        headers.set(HSTS_HEADER);
+        headers.set(NOSNIFF_HEADER);
     }
 }
