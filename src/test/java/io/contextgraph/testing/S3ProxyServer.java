@@ -222,8 +222,24 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Every key under a prefix, in key order (follows continuation tokens). */
     public List<String> listKeys(String bucket, String prefix) {
-        return client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-                .contents().stream().map(S3Object::key).toList();
+        // S3Proxy's backends now and then fail a listing (400 or 500) that races a PUT into the same
+        // folder; S3 does not. Tests read through this glitch instead of each polling around it.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                        .contents().stream().map(S3Object::key).toList();
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                if (attempt == 5 || (e.statusCode() != 400 && e.statusCode() != 500)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The bytes and metadata of one object. */
