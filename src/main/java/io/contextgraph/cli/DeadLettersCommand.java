@@ -6,9 +6,7 @@ import io.contextgraph.config.Settings;
 import io.contextgraph.config.SettingsLoader;
 import io.contextgraph.queue.DeadLetter;
 import io.contextgraph.queue.DeadLetters;
-import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,8 +27,7 @@ final class DeadLettersCommand {
     static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
         Settings settings = SettingsLoader.load(Role.ADMIN, System.getenv());
         Settings.Redis r = settings.redis();
-        Settings.Queue q = settings.queue();
-        try (RedisLink redis = new RedisLink(new RedisSettings(r.host(), r.port(), r.password(), r.tls(), r.commandTimeout()))) {
+        try (RedisLink redis = new RedisLink(QueueConfig.redis(r, r.host(), r.port()))) {
             redis.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!redis.ping()) {
@@ -39,9 +36,7 @@ final class DeadLettersCommand {
                 }
                 Thread.sleep(200);
             }
-            QueueSettings queue = new QueueSettings("cg:", q.maxLength(), q.visibilityTimeout(), q.maxAttempts(),
-                    q.retryDelay(), q.forgetMarkerTtl());
-            return action.apply(new DeadLetters(redis, queue));
+            return action.apply(new DeadLetters(redis, QueueConfig.queue(settings.queue())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");

@@ -6,7 +6,6 @@ import io.contextgraph.observability.ErrorReporter;
 import io.contextgraph.observability.Metrics;
 import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisSettings;
 import io.contextgraph.web.VersionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +34,8 @@ final class Foundation implements AutoCloseable {
         this.version = VersionInfo.fromClasspath();
         this.errors = ErrorReporter.start(settings.sentryDsn(), version.release(), role);
         this.metrics = Metrics.statsd(settings.statsd().host(), settings.statsd().port());
-        Settings.Redis r = settings.redis();
-        this.redis = new RedisLink(new RedisSettings(redisHost, redisPort, r.password(), r.tls(), r.commandTimeout()));
-        this.queue = new QueueSettings("cg:", settings.queue().maxLength(), settings.queue().visibilityTimeout(),
-                settings.queue().maxAttempts(), settings.queue().retryDelay(), settings.queue().forgetMarkerTtl());
+        this.redis = new RedisLink(QueueConfig.redis(settings.redis(), redisHost, redisPort));
+        this.queue = QueueConfig.queue(settings.queue());
         redis.onFirstConnectFailure(e -> {
             LOG.atError().addKeyValue("type", "startup.redis").addKeyValue("redis", redisHost + ":" + redisPort)
                     .setCause(e).log("startup check failed: Redis does not answer; retrying in the background");

@@ -171,10 +171,6 @@ public final class TaskLoop implements AutoCloseable {
         }
     }
 
-    int inFlightCount() {
-        return inFlight.size();
-    }
-
     /**
      * Stops taking work, lets running tasks finish within the grace period, and hands the rest back
      * to the queue so another worker can take them at once instead of after the visibility timeout.

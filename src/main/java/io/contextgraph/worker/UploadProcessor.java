@@ -78,9 +78,7 @@ final class UploadProcessor {
         FilterResult result = filter.filter(sessions.orElse(null));
         metrics.increment("data.session.drop", result.droppedSessions());
         metrics.increment("data.url.drop", result.droppedUrls().size());
-        if (result.droppedSessions() > 0) {
-            stats.recordDropped(result.droppedSessions());
-        }
+        stats.recordDropped(result.droppedSessions()); // no-op for zero: counters never get a zero increment
         if (result.kept().isEmpty()) {
             metrics.increment("data.upload.error", 1, "reason", "validation");
             return Outcome.DONE;

@@ -1,7 +1,6 @@
 package io.contextgraph.reliability;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
@@ -11,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,7 +33,6 @@ import static org.awaitility.Awaitility.await;
  * role gets SIGTERM. Afterwards every upload answered 200 is in S3 exactly once.
  */
 class ChaosIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUCKET = "cg-chaos";
     private static final int CLIENTS = 4;
     private static final Duration PACE = Duration.ofMillis(40);
@@ -165,13 +160,9 @@ class ChaosIT {
     private static Map<String, Integer> storedMarkerCounts(S3ProxyServer s3) {
         Map<String, Integer> counts = new HashMap<>();
         for (String key : s3.listKeys(BUCKET, "v1/sessions/")) {
-            try (InputStream in = new GZIPInputStream(s3.getObject(BUCKET, key).asInputStream())) {
-                for (JsonNode session : JSON.readTree(in.readAllBytes()).path("sessions")) {
-                    String url = session.path("url").asText();
-                    counts.merge(url.substring(url.indexOf("?m=") + 3), 1, Integer::sum);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            for (JsonNode session : s3.storedDocument(BUCKET, key).path("sessions")) {
+                String url = session.path("url").asText();
+                counts.merge(url.substring(url.indexOf("?m=") + 3), 1, Integer::sum);
             }
         }
         return counts;

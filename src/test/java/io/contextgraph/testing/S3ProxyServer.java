@@ -242,6 +242,15 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
+    /** One object as the worker stores it: gzip-compressed JSON, parsed. */
+    public com.fasterxml.jackson.databind.JsonNode storedDocument(String bucket, String key) {
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(getObject(bucket, key).asInputStream())) {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The bytes and metadata of one object. */
     public ResponseBytes<GetObjectResponse> getObject(String bucket, String key) {
         return client().getObjectAsBytes(b -> b.bucket(bucket).key(key));

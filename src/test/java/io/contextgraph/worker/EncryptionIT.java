@@ -12,8 +12,6 @@ import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
 import io.contextgraph.testing.StatsdSink;
 import io.contextgraph.testing.Uploads;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import org.junit.jupiter.api.BeforeAll;
@@ -292,13 +289,9 @@ class EncryptionIT {
                 .until(() -> !s3.listKeys(BUCKET, prefix).isEmpty());
         List<String> urls = new ArrayList<>();
         for (String key : s3.listKeys(BUCKET, prefix)) {
-            try (GZIPInputStream in = new GZIPInputStream(s3.getObject(BUCKET, key).asInputStream())) {
-                JsonNode stored = JSON.readTree(in.readAllBytes());
-                assertThat(stored.path("user").asText()).isEqualTo(user);
-                stored.path("sessions").forEach(session -> urls.add(session.path("url").asText()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            JsonNode stored = s3.storedDocument(BUCKET, key);
+            assertThat(stored.path("user").asText()).isEqualTo(user);
+            stored.path("sessions").forEach(session -> urls.add(session.path("url").asText()));
         }
         return urls;
     }

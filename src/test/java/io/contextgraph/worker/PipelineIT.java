@@ -1,7 +1,6 @@
 package io.contextgraph.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -15,8 +14,6 @@ import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -30,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +37,6 @@ import static org.awaitility.Awaitility.await;
  * and S3Proxy (on-disk backend, so that it can be stopped and started without losing objects).
  */
 class PipelineIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUCKET = "cg-pipeline";
     private static RedisServer redis;
     private static S3ProxyServer s3;
@@ -106,11 +101,7 @@ class PipelineIT {
         ResponseBytes<GetObjectResponse> bytes = s3.getObject(BUCKET, key);
         assertThat(bytes.response().contentType()).isEqualTo("application/json");
         assertThat(bytes.response().contentEncoding()).isEqualTo("gzip");
-        try (GZIPInputStream in = new GZIPInputStream(bytes.asInputStream())) {
-            return JSON.readTree(in.readAllBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return s3.storedDocument(BUCKET, key);
     }
 
     /** The markers of all stored sessions of these users, one entry per stored object and session. */
