@@ -2,8 +2,6 @@ package io.contextgraph.observability;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.statsd.StatsdConfig;
 import io.micrometer.statsd.StatsdFlavor;
 import io.micrometer.statsd.StatsdMeterRegistry;
@@ -21,29 +19,32 @@ import java.util.function.LongSupplier;
  * The service's metrics (SPEC "Metrics"), sent to a DogStatsD agent over UDP as lines like
  * {@code request:1|c|#path:v1.upload,method:post,status:200}.
  *
- * <p>A Micrometer {@link StatsdMeterRegistry} (flavor DATADOG) keeps the meters and polls gauges; the lines
- * themselves come from {@link DogStatsdLines} (names exactly as SPEC writes them, no {@code statistic} tag)
- * and go out through {@link UdpLineSender}, one datagram per line as soon as it is recorded. Micrometer's own
- * Netty transport is not used: it drops the lines recorded before its channel is connected, and its
- * buffering holds lines until the next polling tick.
+ * <p>The {@code request} and {@code task} lines are written here directly, from lines built once per tag
+ * combination: recorded through Micrometer they cost a Reactor sink, count/total/max bookkeeping nobody reads
+ * and a {@code DecimalFormat} per virtual thread on every request. Counters and gauges go through a Micrometer
+ * {@link StatsdMeterRegistry} (flavor DATADOG), which keeps them and polls the gauges, with lines from
+ * {@link DogStatsdLines} (names exactly as SPEC writes them, no {@code statistic} tag). All lines go out through
+ * {@link UdpLineSender}, packed into datagrams (see {@link StatsdBatching}). Micrometer's own Netty transport is
+ * not used: it drops the lines recorded before its channel is connected.
  */
 public final class Metrics implements AutoCloseable {
 
     /** How often gauges ({@code queue.length}) are read and sent. */
     public static final Duration DEFAULT_POLLING = Duration.ofSeconds(10);
+    /** Tag combinations kept ready; past this, lines are built per call (odd methods cannot fill the heap). */
+    private static final int MAX_KEPT_LINES = 1_000;
 
     private final StatsdMeterRegistry registry;
+    private final Consumer<String> lines;
     private final AutoCloseable transport;
-    /**
-     * The request meters by path, method and status: a handful of combinations, looked up once each instead of
-     * building tags and asking the registry on every request (it showed in the web role's profile).
-     */
-    private final Map<RequestKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
+    private final Map<RequestKey, TimedCount> requestLines = new ConcurrentHashMap<>();
+    private final Map<String, String> taskTags = new ConcurrentHashMap<>();
 
     private record RequestKey(String path, String method, int status) {
     }
 
-    private record RequestMeters(Counter counter, Timer timer) {
+    /** The constant counter line of one tag combination, and the tag section its timer line ends with. */
+    private record TimedCount(String counterLine, String tags) {
     }
 
     private Metrics(Consumer<String> lines, Duration polling, AutoCloseable transport) {
@@ -51,6 +52,7 @@ public final class Metrics implements AutoCloseable {
                 .lineBuilder((id, distribution) -> new DogStatsdLines(id))
                 .lineSink(lines)
                 .build();
+        this.lines = lines;
         this.transport = transport;
     }
 
@@ -61,9 +63,14 @@ public final class Metrics implements AutoCloseable {
 
     /** Metrics sent to the DogStatsD agent at {@code host:port}, gauges read every {@code polling}. */
     public static Metrics statsd(String host, int port, Duration polling) {
+        return statsd(host, port, polling, StatsdBatching.DEFAULT);
+    }
+
+    /** Metrics sent to the DogStatsD agent at {@code host:port}, packed into datagrams as {@code batching} says. */
+    public static Metrics statsd(String host, int port, Duration polling, StatsdBatching batching) {
         UdpLineSender sender;
         try {
-            sender = new UdpLineSender(host, port);
+            sender = new UdpLineSender(host, port, batching);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a UDP socket for StatsD", e);
         }
@@ -106,19 +113,50 @@ public final class Metrics implements AutoCloseable {
 
     /** One HTTP request: counter {@code request} and timer {@code request} (ms), tagged path, method, status. */
     public void request(String path, String method, int status, Duration took) {
-        RequestMeters meters = requestMeters.computeIfAbsent(new RequestKey(path, method, status), key -> {
-            Tags tags = Tags.of("path", key.path(), "method", key.method().toLowerCase(Locale.ROOT),
-                    "status", Integer.toString(key.status()));
-            return new RequestMeters(Counter.builder("request").tags(tags).register(registry),
-                    Timer.builder("request" + DogStatsdLines.TIMER_SUFFIX).tags(tags).register(registry));
-        });
-        meters.counter().increment();
-        meters.timer().record(took);
+        request(path, method, status, took.toNanos());
+    }
+
+    /**
+     * One HTTP request that took {@code nanos}: counter {@code request} and timer {@code request} (ms), tagged
+     * path, method (sent in lower case) and status.
+     */
+    public void request(String path, String method, int status, long nanos) {
+        RequestKey key = new RequestKey(path, method, status);
+        TimedCount meter = requestLines.get(key);
+        if (meter == null) {
+            meter = timedCount(key);
+            if (requestLines.size() < MAX_KEPT_LINES) {
+                requestLines.putIfAbsent(key, meter);
+            }
+        }
+        lines.accept(meter.counterLine());
+        timer("request", meter.tags(), nanos);
+    }
+
+    private static TimedCount timedCount(RequestKey key) {
+        String tags = DogStatsdLines.tagSection("path", key.path(), "method", key.method().toLowerCase(Locale.ROOT),
+                "status", Integer.toString(key.status()));
+        return new TimedCount("request:1|c" + tags, tags);
     }
 
     /** One queue task: timer {@code task} (ms), tagged {@code task} (e.g. {@code upload}, {@code delete}). */
     public void task(String task, Duration took) {
-        Timer.builder("task" + DogStatsdLines.TIMER_SUFFIX).tag("task", task).register(registry).record(took);
+        String tags = taskTags.get(task);
+        if (tags == null) {
+            tags = DogStatsdLines.tagSection("task", task);
+            if (taskTags.size() < MAX_KEPT_LINES) {
+                taskTags.putIfAbsent(task, tags);
+            }
+        }
+        timer("task", tags, took.toNanos());
+    }
+
+    // A negative time (a clock step) is not a duration; Micrometer drops it too.
+    private void timer(String name, String tags, long nanos) {
+        if (nanos >= 0) {
+            StringBuilder line = new StringBuilder(name.length() + tags.length() + 24).append(name).append(':');
+            lines.accept(DogStatsdLines.appendMillis(line, nanos).append("|ms").append(tags).toString());
+        }
     }
 
     /**
@@ -141,14 +179,14 @@ public final class Metrics implements AutoCloseable {
         Gauge.builder(name, value, supplier -> supplier.getAsLong()).strongReference(true).register(registry);
     }
 
-    /** Sends the gauges one last time and closes the socket. */
+    /** Sends the gauges one last time, then every line still waiting for its datagram, and closes the socket. */
     @Override
     public void close() {
         registry.close();
         try {
             transport.close();
         } catch (Exception e) {
-            // Closing a datagram channel has nothing left to flush; there is nothing useful to do here.
+            // The last datagram is sent before the channel closes; a failure there has nobody left to tell.
         }
     }
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The exact DogStatsD lines {@link Metrics} puts on a real loopback UDP socket (Micrometer sorts tags by key). */
 class MetricsTest {
@@ -131,6 +133,40 @@ class MetricsTest {
         assertThat(lines).containsExactly(
                 "request:1|c|#method:get,path:v1.jwk,status:404",
                 "request:3|ms|#method:get,path:v1.jwk,status:404");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "0, 0",
+        "1, 0.000001",
+        "50000, 0.05",
+        "1234567, 1.234567",
+        "12000000, 12",
+        "1000000000, 1000",
+        "3600000000001, 3600000.000001"})
+    void timerMillisecondsAreExactWithoutTrailingZeros(long nanos, String millis) {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (Metrics direct = Metrics.lines(lines::add, Duration.ofMinutes(1))) {
+            direct.request("v1.upload", "POST", 200, nanos);
+            direct.task("upload", Duration.ofNanos(nanos));
+        }
+        assertThat(lines).containsExactly(
+                "request:1|c|#method:post,path:v1.upload,status:200",
+                "request:" + millis + "|ms|#method:post,path:v1.upload,status:200",
+                "task:" + millis + "|ms|#task:upload");
+    }
+
+    @Test
+    void requestTagsAreCleanedAndMethodsLowerCased() {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (Metrics direct = Metrics.lines(lines::add, Duration.ofMinutes(1))) {
+            direct.request("unknown", "M|#X", 405, 2_000_000);
+            direct.request("unknown", "M|#X", 405, -1); // a clock step: counted, not timed
+        }
+        assertThat(lines).containsExactly(
+                "request:1|c|#method:m__x,path:unknown,status:405",
+                "request:2|ms|#method:m__x,path:unknown,status:405",
+                "request:1|c|#method:m__x,path:unknown,status:405");
     }
 
     @Test

@@ -15,12 +15,13 @@ import java.util.function.Predicate;
 
 /**
  * A StatsD agent for tests: a real UDP socket on a free loopback port that keeps every received line
- * (a datagram may carry several, one per line).
+ * (a datagram may carry several, separated by {@code '\n'}, as DogStatsD reads them) and every datagram.
  */
 public final class StatsdSink implements AutoCloseable {
 
     private final DatagramSocket socket;
     private final List<String> lines = new ArrayList<>();
+    private final List<String> datagrams = new ArrayList<>();
     private final Thread receiver;
 
     public StatsdSink() {
@@ -49,6 +50,13 @@ public final class StatsdSink implements AutoCloseable {
         }
     }
 
+    /** A copy of every datagram received so far, whole, in arrival order. */
+    public List<String> datagrams() {
+        synchronized (lines) {
+            return List.copyOf(datagrams);
+        }
+    }
+
     /** Waits up to {@code timeout} for a line matching {@code match}; empty if none came. */
     public Optional<String> awaitLine(Predicate<String> match, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -69,6 +77,26 @@ public final class StatsdSink implements AutoCloseable {
         }
     }
 
+    /** Waits up to {@code timeout} until at least {@code count} lines have arrived; false if they did not. */
+    public boolean awaitLineCount(int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            while (lines.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    lines.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private void receive() {
         byte[] buffer = new byte[65_535];
         while (!socket.isClosed()) {
@@ -80,6 +108,7 @@ public final class StatsdSink implements AutoCloseable {
             }
             String datagram = new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8);
             synchronized (lines) {
+                datagrams.add(datagram);
                 datagram.lines().filter(line -> !line.isEmpty()).forEach(lines::add);
                 lines.notifyAll();
             }
