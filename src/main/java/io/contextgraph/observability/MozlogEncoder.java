@@ -9,13 +9,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -32,9 +32,15 @@ public final class MozlogEncoder extends EncoderBase<ILoggingEvent> {
     static final String TYPE_KEY = "type";
     private static final int MAX_FRAMES = 12;
     private static final int MAX_CAUSES = 5;
-    private static final byte[] NEWLINE = {'\n'};
 
     private final JsonFactory json = JsonFactory.builder().build();
+    private final ThreadLocal<LineWriter> writers = ThreadLocal.withInitial(() -> {
+        try {
+            return new LineWriter();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // writing into memory: does not happen
+        }
+    });
     private final Redactor redactor = new Redactor();
     private final String hostname = hostname();
     private final long pid = ProcessHandle.current().pid();
@@ -57,36 +63,57 @@ public final class MozlogEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent event) {
+        LineWriter writer = writers.get();
         try {
-            return line(event);
+            return writer.line(event);
         } catch (IOException | RuntimeException e) {
+            writers.remove(); // the generator may be stuck in the middle of an object
             // A log line must never take the application down; say that one was lost instead.
             return fallbackLine(e);
         }
     }
 
-    private byte[] line(ILoggingEvent event) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator gen = json.createGenerator(out)) {
-            gen.writeStartObject();
-            gen.writeNumberField("Timestamp", nanos(event.getInstant()));
-            gen.writeStringField("Type", clean(type(event)));
-            gen.writeStringField("Logger", loggerName);
-            gen.writeStringField("Hostname", hostname);
-            gen.writeStringField("EnvVersion", "2.0");
-            gen.writeNumberField("Severity", severity(event.getLevel()));
-            gen.writeNumberField("Pid", pid);
-            gen.writeObjectFieldStart("Fields");
-            writeFields(gen, event);
-            gen.writeEndObject();
-            gen.writeEndObject();
+    /**
+     * A generator and its buffer, kept for the next line of the same thread (in the service: the one thread
+     * behind the log queue) instead of being set up again for every line, which was most of the encoding cost.
+     */
+    private final class LineWriter {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        private final List<String> written = new ArrayList<>();
+        private final JsonGenerator gen;
+
+        LineWriter() throws IOException {
+            gen = json.createGenerator(out);
+            gen.setRootValueSeparator(null); // one object per line, no space before the next
         }
-        out.write(NEWLINE);
-        return out.toByteArray();
+
+        byte[] line(ILoggingEvent event) throws IOException {
+            out.reset();
+            written.clear();
+            writeLine(gen, event, written);
+            gen.flush();
+            out.write('\n');
+            return out.toByteArray();
+        }
     }
 
-    private void writeFields(JsonGenerator gen, ILoggingEvent event) throws IOException {
-        Set<String> written = new HashSet<>();
+    private void writeLine(JsonGenerator gen, ILoggingEvent event, List<String> written) throws IOException {
+        gen.writeStartObject();
+        gen.writeNumberField("Timestamp", nanos(event.getInstant()));
+        gen.writeStringField("Type", clean(type(event)));
+        gen.writeStringField("Logger", loggerName);
+        gen.writeStringField("Hostname", hostname);
+        gen.writeStringField("EnvVersion", "2.0");
+        gen.writeNumberField("Severity", severity(event.getLevel()));
+        gen.writeNumberField("Pid", pid);
+        gen.writeObjectFieldStart("Fields");
+        writeFields(gen, event, written);
+        gen.writeEndObject();
+        gen.writeEndObject();
+    }
+
+    // written: the field names so far (a handful: a list is cheaper than a set), empty on entry.
+    private void writeFields(JsonGenerator gen, ILoggingEvent event, List<String> written) throws IOException {
         String message = event.getFormattedMessage();
         if (message != null && !message.isEmpty()) {
             gen.writeStringField("msg", text(message));
@@ -106,7 +133,8 @@ public final class MozlogEncoder extends EncoderBase<ILoggingEvent> {
                 if (pair.key.equals("error") && event.getThrowableProxy() != null) {
                     continue;
                 }
-                if (written.add(pair.key)) {
+                if (!written.contains(pair.key)) {
+                    written.add(pair.key);
                     gen.writeFieldName(clean(pair.key));
                     writeValue(gen, pair.value);
                 }

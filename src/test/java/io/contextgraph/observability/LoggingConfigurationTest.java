@@ -7,7 +7,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.read.ListAppender;
 import ch.qos.logback.core.status.Status;
 import org.junit.jupiter.api.Test;
@@ -31,8 +30,10 @@ class LoggingConfigurationTest {
         AsyncAppender async = (AsyncAppender) root.getAppender("ASYNC");
         assertThat(async.isNeverBlock()).isTrue();
         assertThat(async.getQueueSize()).isPositive();
-        ConsoleAppender<ILoggingEvent> console = (ConsoleAppender<ILoggingEvent>) async.getAppender("STDOUT");
-        assertThat(console.getEncoder()).isInstanceOf(MozlogEncoder.class);
+        assertThat(async).isInstanceOf(LogQueueAppender.class);
+        BufferedStdoutAppender stdout = (BufferedStdoutAppender) async.getAppender("STDOUT");
+        assertThat(stdout.isStarted()).isTrue();
+        assertThat(stdout.getEncoder()).isInstanceOf(MozlogEncoder.class);
     }
 
     @Test
