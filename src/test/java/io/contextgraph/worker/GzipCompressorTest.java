@@ -17,12 +17,17 @@ import org.junit.jupiter.api.Test;
 
 class GzipCompressorTest {
 
+    private static final int OS_BYTE = 9;
+
     private final GzipCompressor gzip = new GzipCompressor();
 
     @Test
-    void writesTheSameBytesAsGzipOutputStream() throws IOException {
+    void writesTheSameStreamAsGzipOutputStream() throws IOException {
         for (byte[] input : List.of(new byte[0], "{}".getBytes(), text(300), text(70_000), random(50_000))) {
-            assertThat(gzip.compress(input, input.length)).isEqualTo(reference(input));
+            byte[] ours = gzip.compress(input, input.length);
+            byte[] reference = reference(input);
+            ours[OS_BYTE] = reference[OS_BYTE]; // 255 ("unknown") here; older JDKs write 0
+            assertThat(ours).isEqualTo(reference);
         }
     }
 
