@@ -3,8 +3,10 @@ package io.contextgraph.data;
 import com.google.common.net.InetAddresses;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides whether the URL of a session may be stored.
@@ -44,7 +46,16 @@ public final class UrlFilter {
      */
     private static final List<String> NON_WEB_ZONES = List.of("arpa", "onion");
 
+    /** Hosts remembered with their verdict; past this many the memory starts over. */
+    static final int MAX_REMEMBERED_HOSTS = 4096;
+
     private final Blocklist blocklist;
+    /**
+     * The verdict on each recently seen host (as written in the URL): the host check (IDN conversion, Public Suffix
+     * List look-ups, blocklist) was the most expensive step per session, and an upload's sessions mostly share a few
+     * hosts. Held in memory only; the verdict of a host never changes for one blocklist.
+     */
+    private final Map<String, UrlVerdict> hostVerdicts = new ConcurrentHashMap<>();
 
     public UrlFilter(Blocklist blocklist) {
         this.blocklist = Objects.requireNonNull(blocklist, "blocklist");
@@ -64,8 +75,12 @@ public final class UrlFilter {
         if (codePoints < MIN_LENGTH || codePoints > MAX_LENGTH) {
             return UrlVerdict.BAD_LENGTH;
         }
-        if (url.codePoints().anyMatch(UrlFilter::isForbiddenCharacter)) {
-            return UrlVerdict.BAD_CHARACTER;
+        for (int i = 0; i < url.length(); ) {
+            int cp = url.codePointAt(i);
+            if (isForbiddenCharacter(cp)) {
+                return UrlVerdict.BAD_CHARACTER;
+            }
+            i += Character.charCount(cp);
         }
         int colon = url.indexOf(':');
         if (colon < 0) {
@@ -110,7 +125,20 @@ public final class UrlFilter {
         if (portColon >= 0 && !isDefaultPort(authority.substring(portColon + 1), defaultPort)) {
             return UrlVerdict.PORT;
         }
-        return judgeHost(host);
+        return rememberedJudgement(host);
+    }
+
+    private UrlVerdict rememberedJudgement(String host) {
+        UrlVerdict known = hostVerdicts.get(host);
+        if (known != null) {
+            return known;
+        }
+        UrlVerdict verdict = judgeHost(host);
+        if (hostVerdicts.size() >= MAX_REMEMBERED_HOSTS) {
+            hostVerdicts.clear();
+        }
+        hostVerdicts.put(host, verdict);
+        return verdict;
     }
 
     private UrlVerdict judgeHost(String host) {

@@ -56,6 +56,23 @@ final class StreamScripts {
             """);
 
     /**
+     * KEYS: tasks, stats, stored contributors, the user's forget marker. ARGV: group, id, order, sessions stored,
+     * user. Run after an upload's object was written: the second forget-marker check of the delete race, then the
+     * upload's bookkeeping and its completion in one step. Returns 0, changing nothing, when a delete accepted after
+     * the upload covers it (the caller removes the object, then completes); otherwise counts the sessions and the
+     * contributor, acknowledges and deletes the entry, and returns 1, or 2 when the contributor is new.
+     */
+    static final LuaScript COMPLETE_STORED = new LuaScript(LATER + """
+            local marker = redis.call('GET', KEYS[4])
+            if marker and later(marker, ARGV[3]) then return 0 end
+            if tonumber(ARGV[4]) > 0 then redis.call('HINCRBY', KEYS[2], 'sessions_stored', ARGV[4]) end
+            local new = redis.call('PFADD', KEYS[3], ARGV[5])
+            redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('XDEL', KEYS[1], ARGV[2])
+            return 1 + new
+            """);
+
+    /**
      * KEYS: tasks, dead. ARGV: group, id, reason, failed_at ms, forget key prefix. Copies the entry to the dead-letter
      * stream (with {@code order} = its original order) and removes it from the task stream. Returns 1 when parked,
      * 2 when dropped because a later delete covers the upload (parking it would keep a forgotten user's data), 0 when

@@ -40,14 +40,16 @@ import org.slf4j.LoggerFactory;
  * a delete sets the marker {@code forget:<user>} = the delete's stream ID in the same atomic step as the XADD, i.e.
  * before any worker can even see the delete task. An upload is "covered" when the marker's ID is greater than the
  * upload's order ID (accepted before the delete). The worker checks {@link #coveredByDelete} before writing (skip the
- * work) and again after writing (remove what it just wrote). If the second check finds no covering marker, the
- * delete was accepted after that check, hence after the write finished, so the delete task (which can only run after
- * its acceptance) lists and removes the object. If the delete was accepted before the check, the check sees the
- * marker. Either way nothing accepted before the delete survives it, whatever order workers pick tasks up in.
+ * work) and again after writing (remove what it just wrote); the second check is part of {@link #completeStored},
+ * which completes the task in the same atomic step only when no marker covers it. If the second check finds no
+ * covering marker, the delete was accepted after that check, hence after the write finished, so the delete task
+ * (which can only run after its acceptance) lists and removes the object. If the delete was accepted before the
+ * check, the check sees the marker. Either way nothing accepted before the delete survives it, whatever order workers
+ * pick tasks up in.
  *
- * <p><b>Failures.</b> When {@link #complete}, {@link #retryLater}, {@link #deadLetter} or {@link #handBack} throws
- * {@link QueueUnavailableException}, nothing was lost: the task stays pending for this consumer and is reclaimed
- * (by any worker) after the visibility timeout. The caller logs and moves on.
+ * <p><b>Failures.</b> When {@link #complete}, {@link #completeStored}, {@link #retryLater}, {@link #deadLetter} or
+ * {@link #handBack} throws {@link QueueUnavailableException}, nothing was lost: the task stays pending for this
+ * consumer and is reclaimed (by any worker) after the visibility timeout. The caller logs and moves on.
  *
  * <p>{@link #poll} is meant for one polling thread; the other methods may be called from any thread.
  */
@@ -128,6 +130,34 @@ public final class TaskConsumer implements AutoCloseable {
     public void complete(Delivery delivery) {
         StreamScripts.COMPLETE.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks()},
                 QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(delivery.task().entryId()));
+    }
+
+    /** What {@link #completeStored} found and did. */
+    public enum StoredCompletion {
+        /** A delete accepted after the upload covers it: nothing was changed; remove the object, then complete. */
+        COVERED,
+        /** Counted and completed. */
+        COMPLETED,
+        /** Counted and completed; the user had (very probably) stored nothing before. */
+        COMPLETED_NEW_CONTRIBUTOR
+    }
+
+    /**
+     * The upload's object has been written: checks the forget marker again (the check after the write, see the class
+     * comment) and, unless a delete covers the upload, adds {@code sessions} to {@code sessions_stored}, notes the
+     * contributor and completes the task, all in one atomic step (one round trip instead of four; the counters can no
+     * longer be counted twice when completing fails after counting).
+     */
+    public StoredCompletion completeStored(Delivery delivery, long sessions) {
+        Task task = delivery.task();
+        Long outcome = StreamScripts.COMPLETE_STORED.run(link, ScriptOutputType.INTEGER,
+                new byte[][] {keys.tasks(), keys.stats(), keys.storedContributors(), keys.forget(task.user())},
+                QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(task.entryId()), QueueKeys.bytes(task.orderId()),
+                QueueKeys.bytes(Math.max(0, sessions)), QueueKeys.bytes(task.user()));
+        if (outcome == null || outcome == 0) {
+            return StoredCompletion.COVERED;
+        }
+        return outcome == 2 ? StoredCompletion.COMPLETED_NEW_CONTRIBUTOR : StoredCompletion.COMPLETED;
     }
 
     /**

@@ -6,6 +6,10 @@ public sealed interface Outcome {
     record Done() implements Outcome {
     }
 
+    /** Already acknowledged in the same atomic step as the task's bookkeeping: nothing is left to settle. */
+    record Completed() implements Outcome {
+    }
+
     /** A transient failure (storage down...): try again later with back-off. */
     record Retry(String reason) implements Outcome {
     }
@@ -15,4 +19,5 @@ public sealed interface Outcome {
     }
 
     Outcome DONE = new Done();
+    Outcome COMPLETED = new Completed();
 }

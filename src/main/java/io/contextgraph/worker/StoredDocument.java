@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * The object written to storage for one upload: the user token, when the upload was accepted, and
@@ -17,11 +16,11 @@ import java.util.zip.GZIPOutputStream;
  */
 final class StoredDocument {
     private final JsonFactory factory = new JsonFactory();
+    private final GzipCompressor gzip = new GzipCompressor();
 
     byte[] gzippedJson(String user, String uploadId, long acceptedAtMillis, List<Session> sessions) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + sessions.size() * 128);
-        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes, 8192);
-             JsonGenerator out = factory.createGenerator(gzip, JsonEncoding.UTF8)) {
+        Bytes json = new Bytes(256 + sessions.size() * 128);
+        try (JsonGenerator out = factory.createGenerator(json, JsonEncoding.UTF8)) {
             out.writeStartObject();
             out.writeStringField("user", user);
             out.writeStringField("upload_id", uploadId);
@@ -40,8 +39,19 @@ final class StoredDocument {
             out.writeEndArray();
             out.writeEndObject();
         } catch (IOException e) {
-            throw new UncheckedIOException("in-memory gzip failed", e);
+            throw new UncheckedIOException("in-memory JSON writing failed", e);
         }
-        return bytes.toByteArray();
+        return gzip.compress(json.buffer(), json.size());
+    }
+
+    /** Gives the compressor the written bytes without the copy {@code toByteArray} makes. */
+    private static final class Bytes extends ByteArrayOutputStream {
+        Bytes(int size) {
+            super(size);
+        }
+
+        byte[] buffer() {
+            return buf;
+        }
     }
 }

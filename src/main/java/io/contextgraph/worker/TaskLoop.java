@@ -117,7 +117,7 @@ public final class TaskLoop implements AutoCloseable {
         String taskName = delivery.task().type().name().toLowerCase(java.util.Locale.ROOT);
         try {
             Outcome outcome = switch (delivery.task().type()) {
-                case UPLOAD -> uploads.process(delivery.task());
+                case UPLOAD -> uploads.process(delivery);
                 case DELETE -> deletes.process(delivery.task());
             };
             settle(delivery, outcome);
@@ -147,6 +147,7 @@ public final class TaskLoop implements AutoCloseable {
     private void settle(Delivery delivery, Outcome outcome) {
         switch (outcome) {
             case Outcome.Done done -> consumer.complete(delivery);
+            case Outcome.Completed completed -> { }
             case Outcome.Retry retry -> consumer.retryLater(delivery, retry.reason());
             case Outcome.Park park -> consumer.deadLetter(delivery, park.reason());
         }

@@ -227,6 +227,29 @@ class UrlFilterTest {
                 .isEqualTo(UrlVerdict.ACCEPTED);
     }
 
+    @Test
+    void rememberedHostsGetTheSameVerdictAsFreshOnes() {
+        List<String> urls = List.of("https://www.blocked.com/a", "https://www.example.com/a", "https://127.1/",
+                "https://localhost/", "https://blockéd.de/x", "https://me.blogspot.com/", "https://sub.partly.org/",
+                "https://other.partly.org/", "https://example.com:8080/", "https://ex%41mple.com/");
+        for (int round = 0; round < 3; round++) {
+            for (String url : urls) {
+                UrlFilter fresh = new UrlFilter(
+                        Blocklist.of(List.of("blocked.com", "blockéd.de", "blogspot.com", "sub.partly.org")));
+                assertThat(filter.judge(url)).as(url).isEqualTo(fresh.judge(url));
+            }
+        }
+    }
+
+    @Test
+    void theHostMemoryStartsOverWhenFullAndKeepsJudgingCorrectly() {
+        for (int i = 0; i < UrlFilter.MAX_REMEMBERED_HOSTS + 10; i++) {
+            assertThat(filter.judge("https://h" + i + ".example.com/")).isEqualTo(UrlVerdict.ACCEPTED);
+        }
+        assertThat(filter.judge("https://www.blocked.com/")).isEqualTo(UrlVerdict.BLOCKED);
+        assertThat(filter.judge("https://h1.example.com/")).isEqualTo(UrlVerdict.ACCEPTED);
+    }
+
     private static Arguments row(String url, UrlVerdict verdict) {
         return Arguments.of(url, verdict);
     }

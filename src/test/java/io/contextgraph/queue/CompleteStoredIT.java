@@ -1,0 +1,135 @@
+package io.contextgraph.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.contextgraph.queue.TaskConsumer.StoredCompletion;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link TaskConsumer#completeStored}: the forget-marker check after the write, the stored-session and contributor
+ * counts and the completion as one step, against a real redis-server.
+ */
+@Timeout(60)
+class CompleteStoredIT {
+
+    private static QueueTestBed bed;
+
+    @BeforeAll
+    static void startRedis() {
+        bed = new QueueTestBed();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        bed.close();
+    }
+
+    @Test
+    void countsSessionsAndContributorsAndCompletesInOneStep() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        queue.enqueueUpload("user-a", new byte[] {1});
+        queue.enqueueUpload("user-a", new byte[] {2});
+        List<Delivery> deliveries = QueueTestBed.pollUntil(consumer, 2, Duration.ofSeconds(5));
+        assertThat(deliveries).hasSize(2);
+
+        assertThat(consumer.completeStored(deliveries.get(0), 7)).isEqualTo(StoredCompletion.COMPLETED_NEW_CONTRIBUTOR);
+        assertThat(consumer.completeStored(deliveries.get(1), 3)).isEqualTo(StoredCompletion.COMPLETED);
+
+        String prefix = settings.keyPrefix();
+        assertThat(bed.server.cli("HGET", prefix + "stats", "sessions_stored")).isEqualTo("10");
+        assertThat(bed.server.cli("PFCOUNT", prefix + "stats:stored_contributors")).isEqualTo("1");
+        assertThat(queue.length()).isZero();
+        assertThat(bed.server.cli("XPENDING", prefix + "tasks", "workers")).startsWith("0");
+        assertThat(new QueueStats(bed.link, settings).snapshot()).containsEntry("sessions_stored", 10L);
+    }
+
+    @Test
+    void anUploadCoveredByALaterDeleteIsNeitherCountedNorCompleted() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        String before = queue.enqueueUpload("user-f", new byte[] {1});
+        String otherUser = queue.enqueueUpload("user-g", new byte[] {2});
+        List<Delivery> early = QueueTestBed.pollUntil(consumer, 2, Duration.ofSeconds(5));
+        // The delete is accepted while the uploads are being written (after the check before the write).
+        queue.enqueueDelete("user-f");
+        String after = queue.enqueueUpload("user-f", new byte[] {3});
+        List<Delivery> late = QueueTestBed.pollUntil(consumer, 2, Duration.ofSeconds(5));
+        Map<String, Delivery> uploads = java.util.stream.Stream.concat(early.stream(), late.stream())
+                .filter(delivery -> delivery.task().type() == TaskType.UPLOAD)
+                .collect(Collectors.toMap(delivery -> delivery.task().uploadId(), Function.identity()));
+        assertThat(uploads).hasSize(3);
+
+        assertThat(consumer.completeStored(uploads.get(before), 5)).isEqualTo(StoredCompletion.COVERED);
+        assertThat(consumer.completeStored(uploads.get(otherUser), 2))
+                .isEqualTo(StoredCompletion.COMPLETED_NEW_CONTRIBUTOR);
+        assertThat(consumer.completeStored(uploads.get(after), 1)).isEqualTo(StoredCompletion.COMPLETED_NEW_CONTRIBUTOR);
+
+        String prefix = settings.keyPrefix();
+        assertThat(bed.server.cli("HGET", prefix + "stats", "sessions_stored")).isEqualTo("3");
+        assertThat(bed.server.cli("PFCOUNT", prefix + "stats:stored_contributors")).isEqualTo("2");
+        // The covered upload is still pending and in the stream (with the delete task): the caller removes the
+        // object first and completes after.
+        assertThat(queue.length()).isEqualTo(2);
+        Delivery covered = uploads.get(before);
+        assertThat(bed.server.cli("XRANGE", prefix + "tasks", covered.task().entryId(), covered.task().entryId()))
+                .contains(covered.task().entryId());
+        consumer.complete(covered);
+        assertThat(queue.length()).isEqualTo(1);
+    }
+
+    @Test
+    void aReplayedUploadIsJudgedByItsOriginalOrder() {
+        QueueSettings settings = bed.settings(1000, Duration.ofSeconds(1), 1);
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        queue.enqueueUpload("user-r", new byte[] {1});
+        Delivery first = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        consumer.deadLetter(first, "test");
+        assertThat(deadLetters.replay(java.util.Optional.empty())).isEqualTo(1);
+        Delivery replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        // A delete accepted after the original acceptance but before the replay still covers it.
+        String markerKey = settings.keyPrefix() + "forget:user-r";
+        String between = nextId(first.task().entryId());
+        bed.server.cli("SET", markerKey, between);
+        assertThat(StreamIds.compare(replayed.task().entryId(), between)).isPositive();
+
+        assertThat(consumer.completeStored(replayed, 4)).isEqualTo(StoredCompletion.COVERED);
+        assertThat(bed.server.cli("HEXISTS", settings.keyPrefix() + "stats", "sessions_stored")).isEqualTo("0");
+    }
+
+    @Test
+    void aFailedStepChangesNothingAndLeavesTheTaskPending() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        queue.enqueueUpload("user-w", new byte[] {1});
+        Delivery delivery = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        String prefix = settings.keyPrefix();
+        // The stats key of the wrong type makes HINCRBY fail inside the step: nothing after it may happen.
+        bed.server.cli("SET", prefix + "stats", "not-a-hash");
+
+        assertThatThrownBy(() -> consumer.completeStored(delivery, 2)).isInstanceOf(QueueUnavailableException.class);
+
+        assertThat(queue.length()).isEqualTo(1);
+        assertThat(bed.server.cli("XPENDING", prefix + "tasks", "workers")).startsWith("1");
+        assertThat(bed.server.cli("EXISTS", prefix + "stats:stored_contributors")).isEqualTo("0");
+    }
+
+    private static String nextId(String id) {
+        int dash = id.indexOf('-');
+        return id.substring(0, dash) + "-" + (Long.parseLong(id.substring(dash + 1)) + 1);
+    }
+}
