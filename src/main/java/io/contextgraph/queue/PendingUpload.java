@@ -22,7 +22,8 @@ final class PendingUpload {
     private final long queuedNanos;
     private final AtomicInteger state = new AtomicInteger(WAITING);
     private final CompletableFuture<String> outcome = new CompletableFuture<>();
-    private String uploadId;
+    /** Set by whichever thread builds the batch, read by whichever settles it. */
+    private volatile String uploadId;
 
     PendingUpload(String user, byte[] body, long acceptedMillis, long queuedNanos) {
         this.user = user;
