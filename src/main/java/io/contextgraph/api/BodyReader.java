@@ -80,25 +80,28 @@ final class BodyReader {
 
     private byte[] readLimited(InputStream in, OptionalLong sizeHint, String tooLarge)
             throws IOException, BadRequestException {
-        int initial = (int) Math.min(sizeHint.orElse(8192), limit) + 1;
-        byte[] buffer = new byte[Math.max(initial, 1)];
+        byte[] buffer = new byte[(int) Math.max(Math.min(sizeHint.orElse(8192), limit), 1)];
         int length = 0;
         while (true) {
             if (length == buffer.length) {
-                if (buffer.length > limit) {
+                // Full, as usual when the size was declared: one more byte tells whether the body goes on, and the
+                // buffer is returned as it is, without a trimming copy.
+                int probe = in.read();
+                if (probe < 0) {
+                    return buffer;
+                }
+                if (buffer.length >= limit) {
                     throw new BadRequestException(tooLarge);
                 }
-                buffer = Arrays.copyOf(buffer, (int) Math.min((long) buffer.length * 2, (long) limit + 1));
+                buffer = Arrays.copyOf(buffer, (int) Math.min((long) buffer.length * 2, limit));
+                buffer[length++] = (byte) probe;
+                continue;
             }
             int n = in.read(buffer, length, buffer.length - length);
             if (n < 0) {
-                break;
+                return Arrays.copyOf(buffer, length);
             }
             length += n;
-            if (length > limit) {
-                throw new BadRequestException(tooLarge);
-            }
         }
-        return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
     }
 }

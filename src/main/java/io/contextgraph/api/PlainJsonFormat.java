@@ -10,7 +10,8 @@ import java.io.IOException;
 
 /**
  * Uploads without encryption (no keys configured): strict UTF-8 and one well-formed JSON object.
- * Only tokenises, never builds a tree: the worker does the real parsing.
+ * Never builds a tree: the worker does the real parsing. The common case (a plain object) is recognised by
+ * {@link JsonSyntax} without allocating; everything else is tokenised by Jackson, whose verdict and message stand.
  */
 public final class PlainJsonFormat implements UploadFormat {
     /** The document is three levels deep; anything much deeper is hostile. */
@@ -28,6 +29,13 @@ public final class PlainJsonFormat implements UploadFormat {
         if (!Utf8.isValid(body, body.length)) {
             throw new BadRequestException("body is not valid UTF-8");
         }
+        if (!JsonSyntax.isPlainObject(body, MAX_DEPTH)) {
+            tokenise(body);
+        }
+    }
+
+    /** The full check by Jackson: the verdict and message for everything the fast path does not accept. */
+    void tokenise(byte[] body) throws BadRequestException {
         try (JsonParser parser = factory.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadRequestException("body must be a JSON object");

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 
 /** A server-side script run by its SHA1 (EVALSHA), sent in full only when Redis does not know it (NOSCRIPT). */
 final class LuaScript {
@@ -31,5 +32,30 @@ final class LuaScript {
             // A restarted or failed-over Redis has an empty script cache: EVAL loads it again.
             return link.await(link.commands().<T>eval(source, output, keys, args));
         }
+    }
+
+    /**
+     * As {@link #run}, without waiting: the reply, or the failure as {@link RedisLink#await} would throw it. Never
+     * throws itself (not even when no connection was ever made), so that a caller can always attach what follows.
+     */
+    <T> CompletableFuture<T> runAsync(RedisLink link, ScriptOutputType output, byte[][] keys, byte[]... args) {
+        CompletableFuture<T> reply;
+        try {
+            reply = link.commands().<T>evalsha(sha1, output, keys, args).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(link.unavailable(e));
+        }
+        return reply.exceptionallyCompose(failure -> {
+            QueueUnavailableException unavailable = link.unavailable(failure);
+            if (!RedisLink.isErrorReply(unavailable, "NOSCRIPT")) {
+                return CompletableFuture.failedFuture(unavailable);
+            }
+            try {
+                return link.commands().<T>eval(source, output, keys, args).toCompletableFuture()
+                        .exceptionallyCompose(again -> CompletableFuture.failedFuture(link.unavailable(again)));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(link.unavailable(e));
+            }
+        });
     }
 }

@@ -21,6 +21,7 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +163,11 @@ public final class RedisLink implements AutoCloseable {
         return connection != null;
     }
 
+    /** How long Lettuce lets a command go unanswered before failing it. */
+    Duration commandTimeout() {
+        return settings.commandTimeout();
+    }
+
     /** Async commands of the shared connection; fails fast when no connection has been made yet. */
     RedisAsyncCommands<byte[], byte[]> commands() {
         StatefulRedisConnection<byte[], byte[]> current = connection;
@@ -206,11 +212,7 @@ public final class RedisLink implements AutoCloseable {
         try {
             return future.get(boundMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (!(cause instanceof RedisCommandExecutionException)) {
-                noteFailure(cause);
-            }
-            throw new QueueUnavailableException("Redis command failed: " + describe(cause), cause);
+            throw unavailable(e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
             future.cancel(true);
             noteFailure(e);
@@ -220,6 +222,24 @@ public final class RedisLink implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new QueueUnavailableException("interrupted while waiting for Redis", e);
         }
+    }
+
+    /**
+     * The failure of a command that was waited for asynchronously, as {@link #await} would report it; a lost or timed
+     * out connection is remembered as the last error, an error reply (OOM, NOSCRIPT) is not.
+     */
+    QueueUnavailableException unavailable(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof QueueUnavailableException known) {
+            return known;
+        }
+        if (!(cause instanceof RedisCommandExecutionException)) {
+            noteFailure(cause);
+        }
+        return new QueueUnavailableException("Redis command failed: " + describe(cause), cause);
     }
 
     /** True if the failure is an error reply from Redis starting with {@code code}, e.g. NOSCRIPT or NOGROUP. */

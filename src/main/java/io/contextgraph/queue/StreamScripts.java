@@ -24,14 +24,30 @@ final class StreamScripts {
             end
             """;
 
-    /** KEYS: tasks, stats, contributors. ARGV: cap, user, accepted ms, upload id, body. Returns the ID or nil (full). */
-    static final LuaScript ENQUEUE_UPLOAD = new LuaScript("""
-            if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-            local id = redis.call('XADD', KEYS[1], '*', 'type', 'upload', 'user', ARGV[2], 'upload_id', ARGV[4],
-              'accepted', ARGV[3], 'body', ARGV[5])
-            redis.call('HINCRBY', KEYS[2], 'uploads_accepted', 1)
-            redis.call('PFADD', KEYS[3], ARGV[2])
-            return id
+    /**
+     * KEYS: tasks, stats, contributors. ARGV: cap, then per upload: user, accepted ms, upload id, body. Appends the
+     * uploads in order while the stream is below the cap (the script runs atomically, so counting from one XLEN is the
+     * same as checking before each XADD). Returns, per upload, its entry ID or false (refused: the queue is full).
+     */
+    static final LuaScript ENQUEUE_UPLOADS = new LuaScript("""
+            local cap = tonumber(ARGV[1])
+            local length = redis.call('XLEN', KEYS[1])
+            local ids, users = {}, {}
+            for i = 2, #ARGV, 4 do
+              if length < cap then
+                ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'type', 'upload', 'user', ARGV[i],
+                  'upload_id', ARGV[i + 2], 'accepted', ARGV[i + 1], 'body', ARGV[i + 3])
+                users[#users + 1] = ARGV[i]
+                length = length + 1
+              else
+                ids[#ids + 1] = false
+              end
+            end
+            if #users > 0 then
+              redis.call('HINCRBY', KEYS[2], 'uploads_accepted', #users)
+              redis.call('PFADD', KEYS[3], unpack(users))
+            end
+            return ids
             """);
 
     /**

@@ -1,47 +1,51 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ScriptOutputType;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Objects;
 
 /**
- * The producer side of the queue, used by the web role: one atomic script per request checks the cap and appends
- * the task (a delete also sets the user's forget marker, and both bump the stats). A method that returns normally
- * means the task is on the queue; it throws {@link QueueFullException} or {@link QueueUnavailableException} when
- * nothing was written (or, on a timeout, when that cannot be known; the client's retry is then harmless).
+ * The producer side of the queue, used by the web role: atomic scripts check the cap and append the tasks (a delete
+ * also sets the user's forget marker, and both bump the stats). A method that returns normally means the task is on
+ * the queue; it throws {@link QueueFullException} or {@link QueueUnavailableException} when nothing was written (or,
+ * on a timeout, when that cannot be known; the client's retry is then harmless).
  *
- * <p>Thread-safe. Concurrent callers share the link's single connection, which pipelines their commands.
+ * <p>Thread-safe. Uploads of concurrent callers travel together in one script call (see {@link UploadBatcher}); every
+ * caller still returns only after Redis replied for its own upload. Deletes go one script call each. All share the
+ * link's single connection, which pipelines their commands.
  */
 public final class TaskQueue {
 
-    private static final int UPLOAD_ID_BYTES = 16;
+    /** Slack on top of the sender's own bounds (send within the command timeout, reply within another). */
+    private static final long AWAIT_SLACK_NANOS = 500_000_000L;
 
     private final RedisLink link;
     private final QueueSettings settings;
     private final QueueKeys keys;
-    private final SecureRandom random = new SecureRandom();
-    private final Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
+    private final UploadBatcher uploads;
+    private final long uploadBoundNanos;
 
     public TaskQueue(RedisLink link, QueueSettings settings) {
+        this(link, settings, UploadBatcher.MAX_UPLOADS, UploadBatcher.MAX_BYTES);
+    }
+
+    /** With other batch limits than the defaults (tests). */
+    TaskQueue(RedisLink link, QueueSettings settings, int maxBatchUploads, int maxBatchBytes) {
         this.link = Objects.requireNonNull(link, "link");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.keys = new QueueKeys(settings.keyPrefix());
+        long commandTimeoutNanos = link.commandTimeout().toNanos();
+        this.uploads = new UploadBatcher(link, keys, settings.maxLength(), commandTimeoutNanos, maxBatchUploads,
+                maxBatchBytes);
+        this.uploadBoundNanos = 2 * commandTimeoutNanos + AWAIT_SLACK_NANOS;
     }
 
     /** Queues an upload and returns its new upload id (22 characters of base64url). */
     public String enqueueUpload(String user, byte[] body) {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(body, "body");
-        String uploadId = newUploadId();
-        byte[] id = StreamScripts.ENQUEUE_UPLOAD.run(link, ScriptOutputType.VALUE,
-                new byte[][] {keys.tasks(), keys.stats(), keys.contributors()},
-                QueueKeys.bytes(settings.maxLength()), QueueKeys.bytes(user),
-                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(uploadId), body);
-        if (id == null) {
-            throw new QueueFullException("the task queue is full");
-        }
-        return uploadId;
+        PendingUpload upload = new PendingUpload(user, body, System.currentTimeMillis(), System.nanoTime());
+        uploads.submit(upload);
+        return upload.await(uploadBoundNanos);
     }
 
     /** Queues a request to forget the user; from now on no upload accepted before it will be stored. */
@@ -60,11 +64,5 @@ public final class TaskQueue {
     public long length() {
         Long length = link.await(link.commands().xlen(keys.tasks()));
         return length == null ? 0 : length;
-    }
-
-    private String newUploadId() {
-        byte[] bytes = new byte[UPLOAD_ID_BYTES];
-        random.nextBytes(bytes);
-        return encoder.encodeToString(bytes);
     }
 }
