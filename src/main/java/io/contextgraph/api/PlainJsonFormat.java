@@ -18,6 +18,9 @@ public final class PlainJsonFormat implements UploadFormat {
     static final int MAX_DEPTH = 32;
 
     private final JsonFactory factory = JsonFactory.builder()
+            // Names are only skipped here: interning them would cost CPU and let a body full of colliding names hit
+            // Jackson's symbol-table guard, an unchecked exception instead of a verdict.
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_DEPTH)
                     .maxNumberLength(1000)
