@@ -5,25 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class DeadLettersIT {
 
-    private static QueueTestBed bed;
-
-    @BeforeAll
-    static void startRedis() {
-        bed = new QueueTestBed();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        bed.close();
-    }
+    @RegisterExtension
+    static final QueueTestBed bed = new QueueTestBed();
 
     /** Enqueues an upload and parks it; returns its delivery. */
     private static Delivery park(TaskQueue queue, TaskConsumer consumer, String user, byte[] body) {

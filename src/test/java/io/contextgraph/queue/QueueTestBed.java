@@ -6,9 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A private Redis server with a started link, and settings with a fresh key prefix per test. */
-final class QueueTestBed implements AutoCloseable {
+/**
+ * A private Redis server with a started link, and settings with a fresh key prefix per test. As a static
+ * {@code @RegisterExtension} field it serves a whole test class and is closed after it.
+ */
+final class QueueTestBed implements AutoCloseable, AfterAllCallback {
 
     private static final AtomicInteger PREFIXES = new AtomicInteger();
 
@@ -20,6 +25,11 @@ final class QueueTestBed implements AutoCloseable {
         server = new RedisServer();
         link = new RedisLink(settingsFor(server));
         link.start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     static RedisSettings settingsFor(RedisServer server) {

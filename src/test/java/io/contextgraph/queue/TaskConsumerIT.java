@@ -7,25 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class TaskConsumerIT {
 
-    private static QueueTestBed bed;
-
-    @BeforeAll
-    static void startRedis() {
-        bed = new QueueTestBed();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        bed.close();
-    }
+    @RegisterExtension
+    static final QueueTestBed bed = new QueueTestBed();
 
     @Test
     void tasksOfADeadWorkerAreReclaimedAfterTheVisibilityTimeout() {

@@ -13,25 +13,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class TaskQueueIT {
 
-    private static QueueTestBed bed;
-
-    @BeforeAll
-    static void startRedis() {
-        bed = new QueueTestBed();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        bed.close();
-    }
+    @RegisterExtension
+    static final QueueTestBed bed = new QueueTestBed();
 
     @Test
     void uploadRoundTripKeepsBinaryBodyIntact() {
