@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Statistic;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.util.DoubleFormat;
 import io.micrometer.statsd.StatsdLineBuilder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
@@ -26,14 +28,12 @@ final class DogStatsdLines implements StatsdLineBuilder {
     }
 
     private static String tagSection(Meter.Id id) {
-        StringBuilder section = new StringBuilder();
+        List<String> keyValues = new ArrayList<>();
         for (Tag tag : id.getTagsAsIterable()) {
-            section.append(section.isEmpty() ? "|#" : ",")
-                    .append(sanitize(tag.getKey()))
-                    .append(':')
-                    .append(sanitize(tag.getValue()));
+            keyValues.add(tag.getKey());
+            keyValues.add(tag.getValue());
         }
-        return section.toString();
+        return tagSection(keyValues.toArray(String[]::new));
     }
 
     /**
@@ -79,7 +79,7 @@ final class DogStatsdLines implements StatsdLineBuilder {
     }
 
     // The characters that delimit a DogStatsD line cannot be part of a name or a tag.
-    static String sanitize(String part) {
+    private static String sanitize(String part) {
         StringBuilder clean = new StringBuilder(part.length());
         for (int i = 0; i < part.length(); i++) {
             char c = part.charAt(i);

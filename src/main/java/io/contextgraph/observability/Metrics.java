@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -121,14 +122,7 @@ public final class Metrics implements AutoCloseable {
      * path, method (sent in lower case) and status.
      */
     public void request(String path, String method, int status, long nanos) {
-        RequestKey key = new RequestKey(path, method, status);
-        TimedCount meter = requestLines.get(key);
-        if (meter == null) {
-            meter = timedCount(key);
-            if (requestLines.size() < MAX_KEPT_LINES) {
-                requestLines.putIfAbsent(key, meter);
-            }
-        }
+        TimedCount meter = kept(requestLines, new RequestKey(path, method, status), Metrics::timedCount);
         lines.accept(meter.counterLine());
         timer("request", meter.tags(), nanos);
     }
@@ -141,14 +135,19 @@ public final class Metrics implements AutoCloseable {
 
     /** One queue task: timer {@code task} (ms), tagged {@code task} (e.g. {@code upload}, {@code delete}). */
     public void task(String task, Duration took) {
-        String tags = taskTags.get(task);
-        if (tags == null) {
-            tags = DogStatsdLines.tagSection("task", task);
-            if (taskTags.size() < MAX_KEPT_LINES) {
-                taskTags.putIfAbsent(task, tags);
+        timer("task", kept(taskTags, task, name -> DogStatsdLines.tagSection("task", name)), took.toNanos());
+    }
+
+    /** The value kept for {@code key}, built and kept on first use while fewer than {@link #MAX_KEPT_LINES} are. */
+    private static <K, V> V kept(Map<K, V> cache, K key, Function<K, V> build) {
+        V value = cache.get(key);
+        if (value == null) {
+            value = build.apply(key);
+            if (cache.size() < MAX_KEPT_LINES) {
+                cache.putIfAbsent(key, value);
             }
         }
-        timer("task", tags, took.toNanos());
+        return value;
     }
 
     // A negative time (a clock step) is not a duration; Micrometer drops it too.

@@ -18,25 +18,12 @@ public final class QueueStats {
         this.keys = new QueueKeys(Objects.requireNonNull(settings, "settings").keyPrefix());
     }
 
-    public void recordStored(long sessions) {
-        increment("sessions_stored", sessions);
-    }
-
     public void recordDropped(long sessions) {
         increment("sessions_dropped", sessions);
     }
 
     public void recordUserDeleted() {
         increment("users_deleted", 1);
-    }
-
-    /**
-     * Notes that data of this user was stored; true when the user was (very probably) not seen before.
-     * A HyperLogLog keeps no tokens, so "new" is an estimate: about 1% of new users are missed.
-     */
-    public boolean recordContributor(String user) {
-        Long changed = link.await(link.commands().pfadd(keys.storedContributors(), QueueKeys.bytes(user)));
-        return changed != null && changed == 1L;
     }
 
     /**
