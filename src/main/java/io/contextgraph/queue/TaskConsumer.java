@@ -1,6 +1,7 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.Consumer;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
@@ -18,8 +19,10 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -39,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Forget markers, and why checking before and after the S3 write closes the race with a delete.</b> Accepting
  * a delete sets the marker {@code forget:<user>} = the delete's stream ID in the same atomic step as the XADD, i.e.
  * before any worker can even see the delete task. An upload is "covered" when the marker's ID is greater than the
- * upload's order ID (accepted before the delete). The worker checks {@link #coveredByDelete} before writing (skip the
- * work) and again after writing (remove what it just wrote); the second check is part of {@link #completeStored},
- * which completes the task in the same atomic step only when no marker covers it. If the second check finds no
+ * upload's order ID (accepted before the delete). The worker checks before writing (skip the work: {@link #poll} looks
+ * up the markers of all uploads it returns in one step, {@link Delivery#coveredWhenPolled}) and again after writing
+ * (remove what it just wrote); the second check is part of {@link #completeStored}, which completes the task in the
+ * same atomic step only when no marker covers it. If the second check finds no
  * covering marker, the delete was accepted after that check, hence after the write finished, so the delete task
  * (which can only run after its acceptance) lists and removes the object. If the delete was accepted before the
  * check, the check sees the marker. Either way nothing accepted before the delete survives it, whatever order workers
@@ -197,12 +201,6 @@ public final class TaskConsumer implements AutoCloseable {
                 delivery.task().entryId()));
     }
 
-    /** True when a delete for the task's user was accepted after the task was (first) accepted. */
-    public boolean coveredByDelete(Task task) {
-        byte[] marker = link.await(link.commands().get(keys.forget(task.user())));
-        return marker != null && StreamIds.compare(QueueKeys.text(marker), task.orderId()) > 0;
-    }
-
     /**
      * Closes this consumer's blocking connection. Its unfinished tasks stay pending and are reclaimed by others; when
      * it holds none, the consumer is also removed from the group so that names of past processes do not pile up.
@@ -239,7 +237,40 @@ public final class TaskConsumer implements AutoCloseable {
         if (deliveries.size() < max) {
             deliveries.addAll(readNew(max - deliveries.size(), deliveries.isEmpty() ? block : Duration.ZERO));
         }
-        return deliveries;
+        return withForgetMarkers(deliveries);
+    }
+
+    /**
+     * The check before the write for a whole poll: one MGET of the uploads' forget markers instead of one GET per task.
+     * Checking at poll time rather than just before the write is as safe: the check after the write
+     * ({@link #completeStored}) covers any marker that appears later. If the lookup fails, the poll fails: the tasks
+     * it read stay pending and are reclaimed after the visibility timeout, as when the reply to XREADGROUP is lost.
+     */
+    private List<Delivery> withForgetMarkers(List<Delivery> deliveries) {
+        List<String> users = deliveries.stream().filter(d -> d.task().type() == TaskType.UPLOAD)
+                .map(d -> d.task().user()).distinct().toList();
+        if (users.isEmpty()) {
+            return deliveries;
+        }
+        byte[][] markerKeys = users.stream().map(keys::forget).toArray(byte[][]::new);
+        List<KeyValue<byte[], byte[]>> values = link.await(link.commands().mget(markerKeys)); // in the keys' order
+        Map<String, String> markers = new HashMap<>();
+        for (int i = 0; i < users.size(); i++) {
+            if (values.get(i).hasValue()) {
+                markers.put(users.get(i), QueueKeys.text(values.get(i).getValue()));
+            }
+        }
+        if (markers.isEmpty()) {
+            return deliveries;
+        }
+        List<Delivery> marked = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            Task task = delivery.task();
+            String marker = task.type() == TaskType.UPLOAD ? markers.get(task.user()) : null;
+            marked.add(marker != null && StreamIds.compare(marker, task.orderId()) > 0
+                    ? new Delivery(task, delivery.attempt(), true) : delivery);
+        }
+        return marked;
     }
 
     private void ensureGroup() {
@@ -320,7 +351,7 @@ public final class TaskConsumer implements AutoCloseable {
             deadLetter(message.getId(), attempt, "malformed entry");
             return Optional.empty();
         }
-        return Optional.of(new Delivery(task.get(), attempt));
+        return Optional.of(new Delivery(task.get(), attempt, false));
     }
 
     private StatefulRedisConnection<byte[], byte[]> blockingConnection() {

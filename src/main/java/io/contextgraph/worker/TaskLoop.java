@@ -19,7 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +32,8 @@ public final class TaskLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);
     private static final Duration POLL_BLOCK = Duration.ofSeconds(1);
     private static final Duration MAX_OUTAGE_PAUSE = Duration.ofSeconds(5);
+    /** How long the poller may wait under a backlog for more free places (bounded: slow tasks must not starve them). */
+    private static final Duration GATHER_SLOTS_WITHIN = Duration.ofMillis(5);
 
     private final TaskConsumer consumer;
     private final UploadProcessor uploads;
@@ -41,7 +42,7 @@ public final class TaskLoop implements AutoCloseable {
     private final ErrorReporter errors;
     private final int concurrency;
     private final Duration shutdownGrace;
-    private final Semaphore slots;
+    private final TaskSlots slots;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
@@ -67,7 +68,7 @@ public final class TaskLoop implements AutoCloseable {
         this.errors = errors;
         this.concurrency = concurrency;
         this.shutdownGrace = shutdownGrace;
-        this.slots = new Semaphore(concurrency);
+        this.slots = new TaskSlots(concurrency, GATHER_SLOTS_WITHIN);
     }
 
     public void start() {
@@ -79,18 +80,19 @@ public final class TaskLoop implements AutoCloseable {
     private void pollUntilStopped() {
         Duration pause = Duration.ofMillis(100);
         boolean outageReported = false;
+        boolean backlog = false;
         while (running.get()) {
             try {
-                slots.acquire();
-                int free = 1 + slots.drainPermits();
+                int free = slots.takeForPoll(backlog);
                 List<Delivery> batch;
                 try {
                     batch = running.get() ? consumer.poll(free, POLL_BLOCK) : List.of();
                 } finally {
                     slots.release(free);
                 }
+                backlog = batch.size() == free;
                 for (Delivery delivery : batch) {
-                    slots.acquire();
+                    slots.take();
                     inFlight.put(delivery.task().entryId(), delivery);
                     executor.submit(() -> run(delivery));
                 }
@@ -140,7 +142,7 @@ public final class TaskLoop implements AutoCloseable {
         } finally {
             metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
             inFlight.remove(delivery.task().entryId());
-            slots.release();
+            slots.release(1);
         }
     }
 

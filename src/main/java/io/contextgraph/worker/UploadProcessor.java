@@ -60,7 +60,7 @@ final class UploadProcessor {
     Outcome process(Delivery delivery) {
         Task task = delivery.task();
         String key = StorageKeys.upload(task.user(), acceptanceDay(task), task.uploadId());
-        if (consumer.coveredByDelete(task)) {
+        if (delivery.coveredWhenPolled()) {
             // A previous attempt may have written it before the delete was accepted.
             store.delete(key);
             LOG.atInfo().addKeyValue("type", "upload.forgotten").log("upload accepted before a delete: not stored");

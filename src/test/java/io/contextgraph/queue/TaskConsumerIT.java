@@ -141,14 +141,14 @@ class TaskConsumerIT {
         queue.enqueueDelete("user-f");
         String after = queue.enqueueUpload("user-f", new byte[] {3});
 
-        Map<String, Task> uploads = QueueTestBed.pollUntil(consumer, 4, Duration.ofSeconds(5)).stream()
-                .map(Delivery::task).filter(task -> task.type() == TaskType.UPLOAD)
-                .collect(Collectors.toMap(Task::uploadId, Function.identity()));
+        Map<String, Delivery> uploads = QueueTestBed.pollUntil(consumer, 4, Duration.ofSeconds(5)).stream()
+                .filter(delivery -> delivery.task().type() == TaskType.UPLOAD)
+                .collect(Collectors.toMap(delivery -> delivery.task().uploadId(), Function.identity()));
 
         assertThat(uploads).hasSize(3);
-        assertThat(consumer.coveredByDelete(uploads.get(before))).isTrue();
-        assertThat(consumer.coveredByDelete(uploads.get(after))).isFalse();
-        assertThat(consumer.coveredByDelete(uploads.get(otherUser))).isFalse();
+        assertThat(uploads.get(before).coveredWhenPolled()).isTrue();
+        assertThat(uploads.get(after).coveredWhenPolled()).isFalse();
+        assertThat(uploads.get(otherUser).coveredWhenPolled()).isFalse();
         String ttl = bed.server.cli("PTTL", settings.keyPrefix() + "forget:user-f");
         assertThat(Long.parseLong(ttl)).isBetween(1L, Duration.ofDays(30).toMillis());
     }
