@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Cuts connections of clients that send a request too slowly (slowloris). Helidon bounds neither the time to read a
@@ -22,10 +23,16 @@ final class SlowClientGuard implements AutoCloseable {
     /** The whole request gets this many read timeouts: 2 min by default, i.e. ~85 KB/s for a 10 MiB body. */
     static final int BODY_FACTOR = 4;
     private static final Logger LOG = LoggerFactory.getLogger(SlowClientGuard.class);
+    /** A connection's clock between requests (waiting for a request line is bounded by Helidon's idle check). */
+    private static final long NONE = Long.MIN_VALUE;
 
     private final long headerNanos;
     private final long requestNanos;
-    private final Map<ConnectionContext, Long> deadlines = new ConcurrentHashMap<>();
+    /**
+     * One clock per open connection, dropped by the watcher once the connection is closed: a request only moves its
+     * connection's clock, which is cheaper than adding and removing a map entry per request.
+     */
+    private final Map<ConnectionContext, AtomicLong> deadlines = new ConcurrentHashMap<>();
     private final Thread watcher;
     private volatile boolean closed;
 
@@ -42,12 +49,16 @@ final class SlowClientGuard implements AutoCloseable {
         return new Http1ConnectionListener() {
             @Override
             public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-                deadlines.put(ctx, System.nanoTime() + headerNanos);
+                clock(ctx).set(System.nanoTime() + headerNanos);
             }
 
             @Override
             public void headers(ConnectionContext ctx, Headers headers) {
-                deadlines.computeIfPresent(ctx, (c, deadline) -> deadline - headerNanos + requestNanos);
+                AtomicLong deadline = clock(ctx);
+                long set = deadline.get();
+                if (set != NONE) {
+                    deadline.compareAndSet(set, set - headerNanos + requestNanos);
+                }
             }
         };
     }
@@ -57,9 +68,17 @@ final class SlowClientGuard implements AutoCloseable {
         return new Http1ConnectionListener() {
             @Override
             public void status(ConnectionContext ctx, Status status) {
-                deadlines.remove(ctx);
+                AtomicLong deadline = deadlines.get(ctx);
+                if (deadline != null) {
+                    deadline.set(NONE);
+                }
             }
         };
+    }
+
+    private AtomicLong clock(ConnectionContext ctx) {
+        AtomicLong deadline = deadlines.get(ctx);
+        return deadline != null ? deadline : deadlines.computeIfAbsent(ctx, c -> new AtomicLong(NONE));
     }
 
     private void watch(Duration period) {
@@ -70,11 +89,12 @@ final class SlowClientGuard implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            deadlines.forEach((ctx, deadline) -> {
+            deadlines.forEach((ctx, clock) -> {
+                long deadline = clock.get();
                 if (!ctx.serverSocket().isConnected()) {
-                    deadlines.remove(ctx, deadline);
-                } else if (now - deadline > 0) {
-                    deadlines.remove(ctx, deadline);
+                    deadlines.remove(ctx, clock);
+                } else if (deadline != NONE && now - deadline > 0 && clock.compareAndSet(deadline, NONE)) {
+                    deadlines.remove(ctx, clock);
                     LOG.atInfo().addKeyValue("type", "web.slow_client").log("closed a connection that sent its request too slowly");
                     try {
                         ctx.serverSocket().close();
@@ -84,6 +104,11 @@ final class SlowClientGuard implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /** Connections this guard holds a clock for (closed ones are dropped within a watch period). */
+    int watchedConnections() {
+        return deadlines.size();
     }
 
     @Override
