@@ -28,7 +28,11 @@ public final class HelidonFloor {
                     try (InputStream body = req.content().inputStream()) {
                         // Read whole, as the web role does (sized by Content-Length), then dropped.
                         long length = req.headers().contentLength().orElse(-1);
-                        byte[] read = length >= 0 ? body.readNBytes((int) length) : body.readAllBytes();
+                        if (length >= 0) {
+                            body.readNBytes((int) length);
+                        } else {
+                            body.readAllBytes();
+                        }
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }

@@ -92,16 +92,14 @@ final class UploadProcessor {
         try {
             store.put(key, object);
         } catch (StorageException e) {
-            metrics.increment("data.upload.error", 1, "reason", "storage");
-            return new Outcome.Retry("storage: " + e.getMessage());
+            return storageFailed(e);
         }
         StoredCompletion completion = consumer.completeStored(delivery, result.kept().size());
         if (completion == StoredCompletion.COVERED) {
             try {
                 store.delete(key);
             } catch (StorageException e) {
-                metrics.increment("data.upload.error", 1, "reason", "storage");
-                return new Outcome.Retry("storage: " + e.getMessage());
+                return storageFailed(e);
             }
             return Outcome.DONE;
         }
@@ -110,6 +108,12 @@ final class UploadProcessor {
             metrics.increment("data.user.new", 1);
         }
         return Outcome.COMPLETED;
+    }
+
+    /** Storage is unavailable or refused: counted, and the task is tried again later. */
+    private Outcome storageFailed(StorageException e) {
+        metrics.increment("data.upload.error", 1, "reason", "storage");
+        return new Outcome.Retry("storage: " + e.getMessage());
     }
 
     private byte[] plaintext(byte[] body) throws DecryptionException {
