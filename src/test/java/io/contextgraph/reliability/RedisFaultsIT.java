@@ -41,7 +41,8 @@ class RedisFaultsIT {
                     Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("after")).statusCode() == 200);
             await().atMost(Duration.ofSeconds(30)).until(() -> keys(s3, user) == 2);
             assertThat(worker.alive()).isTrue();
-            assertThat(worker.output()).contains("Consumer group missing; creating it again");
+            // Log lines reach stdout in batches (up to 50 ms later, BufferedStdoutAppender): wait for it, do not race it.
+            worker.awaitLog("Consumer group missing; creating it again", Duration.ofSeconds(10));
         }
     }
 
@@ -81,8 +82,9 @@ class RedisFaultsIT {
              RoleProcess web = RoleProcess.builder("web").name("evicting-web").redis(redis.port()).start()) {
             allowed.awaitLog("worker started", Duration.ofSeconds(60));
             web.awaitHttp(Duration.ofSeconds(60));
-            assertThat(allowed.output()).contains("WARNING: Redis maxmemory-policy is volatile-lru");
-            assertThat(web.output()).contains("WARNING: Redis maxmemory-policy is volatile-lru");
+            // Logged before "worker started" and before the web role listens, but written to stdout in batches.
+            allowed.awaitLog("WARNING: Redis maxmemory-policy is volatile-lru", Duration.ofSeconds(10));
+            web.awaitLog("WARNING: Redis maxmemory-policy is volatile-lru", Duration.ofSeconds(10));
             assertThat(Http.status(web.uri("/__heartbeat__"))).isEqualTo(200);
             assertThat(allowed.alive()).isTrue();
         }
