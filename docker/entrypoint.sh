@@ -9,5 +9,6 @@ case "$role" in
 esac
 jar="${CONTEXTGRAPH_JAR:-/app/contextgraph.jar}"
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+jvm_options="${CONTEXTGRAPH_JVM_OPTIONS:-/app/jvm.options}"
 # exec: the JVM becomes PID 1's child directly and receives SIGTERM from `docker stop`.
-exec "$java_bin" ${JAVA_OPTS:-} -jar "$jar" "$role" "$@"
+exec "$java_bin" "@$jvm_options" ${JAVA_OPTS:-} -jar "$jar" "$role" "$@"

@@ -24,6 +24,7 @@ import static org.awaitility.Awaitility.await;
  */
 class EntrypointIT {
     private static final Path SCRIPT = Path.of(System.getProperty("cg.basedir", "."), "docker", "entrypoint.sh");
+    private static final Path JVM_OPTIONS = SCRIPT.resolveSibling("jvm.options");
 
     private static Process run(Path log, List<String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("sh", SCRIPT.toString()));
@@ -33,6 +34,7 @@ class EntrypointIT {
         pb.environment().put("PATH", System.getenv("PATH"));
         pb.environment().put("JAVA_HOME", Path.of(System.getProperty("cg.java")).getParent().getParent().toString());
         pb.environment().put("CONTEXTGRAPH_JAR", System.getProperty("cg.jar"));
+        pb.environment().put("CONTEXTGRAPH_JVM_OPTIONS", JVM_OPTIONS.toString());
         for (String pair : env) {
             String[] kv = pair.split("=", 2);
             pb.environment().put(kv[0], kv[1]);
@@ -78,6 +80,8 @@ class EntrypointIT {
                 String command = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
                         .replace('\0', ' ');
                 assertThat(command).contains("java").contains("-jar").doesNotStartWith("sh ");
+                // The image's JVM settings reach the JVM (java expands the @argfile before it starts).
+                assertThat(command).contains("@" + JVM_OPTIONS);
                 p.destroy();
                 assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("\"stopped\"");
