@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -27,10 +28,26 @@ public final class StatsdSink implements AutoCloseable {
     public StatsdSink() {
         try {
             socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+            socket.setReceiveBufferSize(4 << 20); // a burst of datagrams must not overflow it (the kernel may cap it)
         } catch (SocketException e) {
             throw new UncheckedIOException(e);
         }
         receiver = Thread.ofPlatform().daemon().name("statsd-sink").start(this::receive);
+    }
+
+    /**
+     * {@code line} with its tags sorted by key and without the origin fields ({@code |c:container-id},
+     * {@code |e:...}, {@code |card:...}) the DogStatsD client may add: the form tests compare with, since DogStatsD
+     * reads tags in any order.
+     */
+    public static String withSortedTags(String line) {
+        String withoutContainer = line.replaceAll("\\|(c|e|card):[^|]*", "");
+        int tags = withoutContainer.indexOf("|#");
+        if (tags < 0) {
+            return withoutContainer;
+        }
+        return withoutContainer.substring(0, tags + 2)
+                + String.join(",", new TreeSet<>(List.of(withoutContainer.substring(tags + 2).split(","))));
     }
 
     /** The loopback port to send metrics to. */
