@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The object written to storage for one upload: the user token, when the upload was accepted, and
@@ -16,11 +17,11 @@ import java.util.List;
  */
 final class StoredDocument {
     private final JsonFactory factory = new JsonFactory();
-    private final GzipCompressor gzip = new GzipCompressor();
 
     byte[] gzippedJson(String user, String uploadId, long acceptedAtMillis, List<Session> sessions) {
-        Bytes json = new Bytes(256 + sessions.size() * 128);
-        try (JsonGenerator out = factory.createGenerator(json, JsonEncoding.UTF8)) {
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream(128 + sessions.size() * 64);
+        // Closing the generator finishes the gzip stream (trailer included).
+        try (JsonGenerator out = factory.createGenerator(new GZIPOutputStream(gzipped), JsonEncoding.UTF8)) {
             out.writeStartObject();
             out.writeStringField("user", user);
             out.writeStringField("upload_id", uploadId);
@@ -41,17 +42,6 @@ final class StoredDocument {
         } catch (IOException e) {
             throw new UncheckedIOException("in-memory JSON writing failed", e);
         }
-        return gzip.compress(json.buffer(), json.size());
-    }
-
-    /** Gives the compressor the written bytes without the copy {@code toByteArray} makes. */
-    private static final class Bytes extends ByteArrayOutputStream {
-        Bytes(int size) {
-            super(size);
-        }
-
-        byte[] buffer() {
-            return buf;
-        }
+        return gzipped.toByteArray();
     }
 }
