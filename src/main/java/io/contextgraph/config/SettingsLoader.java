@@ -66,6 +66,7 @@ public final class SettingsLoader {
         if (queue.retryDelay().compareTo(queue.visibilityTimeout()) >= 0) {
             throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
         }
+        checkLogFormat(env);
         Settings.Worker worker = new Settings.Worker(
                 env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES);
 
@@ -81,6 +82,14 @@ public final class SettingsLoader {
             case "when_supported" -> false;
             default -> throw new ConfigException("S3_CHECKSUMS", "must be when_required or when_supported, got \"" + mode + "\"");
         };
+    }
+
+    /** LOG_FORMAT is read by logback.xml itself (observability.LogFormat); checked here so a typo stops the start. */
+    private static void checkLogFormat(Env env) {
+        String format = env.text("LOG_FORMAT", "json").toLowerCase(java.util.Locale.ROOT);
+        if (!format.equals("json") && !format.equals("text")) {
+            throw new ConfigException("LOG_FORMAT", "must be json or text, got \"" + format + "\"");
+        }
     }
 
     /** S3 bucket naming rules, so that a typo fails at start rather than at the first upload. */

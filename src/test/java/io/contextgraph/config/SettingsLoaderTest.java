@@ -99,6 +99,7 @@ class SettingsLoaderTest {
             "QUEUE_VISIBILITY_TIMEOUT|5 minutes|QUEUE_VISIBILITY_TIMEOUT: must be a duration",
             "QUEUE_MAX_ATTEMPTS|0|QUEUE_MAX_ATTEMPTS: must be between 1 and 100",
             "WORKER_CONCURRENCY|lots|WORKER_CONCURRENCY: must be a whole number",
+            "LOG_FORMAT|yaml|LOG_FORMAT: must be json or text",
     })
     void malformedValuesNameTheVariable(String variable, String value, String message) {
         Map<String, String> env = env(variable, value, "S3_BUCKET", "bucket-name");
