@@ -1,7 +1,9 @@
 package io.contextgraph.api;
 
+import io.contextgraph.testing.FuzzSeed;
 import io.contextgraph.testing.HostileBodies;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -55,9 +57,8 @@ class JsonSyntaxTest {
     }
 
     @Test
-    void acceptsNothingThatJacksonRefuses() {
-        long seed = Long.getLong("fuzz.seed", System.nanoTime());
-        System.out.println("JsonSyntaxTest seed=" + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
+    @ExtendWith(FuzzSeed.class)
+    void acceptsNothingThatJacksonRefuses(long seed) {
         HostileBodies bodies = new HostileBodies(seed);
         Random random = bodies.random();
         int fast = 0;

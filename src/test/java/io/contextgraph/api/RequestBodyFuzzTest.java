@@ -1,10 +1,12 @@
 package io.contextgraph.api;
 
+import io.contextgraph.testing.FuzzSeed;
 import io.contextgraph.testing.HostileBodies;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.WritableHeaders;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayInputStream;
@@ -26,9 +28,8 @@ class RequestBodyFuzzTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void hostileBodiesAreRefusedOnlyWithBadRequest() {
-        long seed = Long.getLong("fuzz.seed", System.nanoTime());
-        System.out.println("RequestBodyFuzzTest seed=" + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
+    @ExtendWith(FuzzSeed.class)
+    void hostileBodiesAreRefusedOnlyWithBadRequest(long seed) {
         HostileBodies bodies = new HostileBodies(seed);
         Random random = bodies.random();
         int accepted = 0;

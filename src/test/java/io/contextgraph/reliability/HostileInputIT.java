@@ -1,5 +1,6 @@
 package io.contextgraph.reliability;
 
+import io.contextgraph.testing.FuzzSeed;
 import io.contextgraph.testing.HostileBodies;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
@@ -8,6 +9,7 @@ import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
@@ -79,9 +81,8 @@ class HostileInputIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void aRandomBarrageHarmsNothing() throws Exception {
-        long seed = Long.getLong("fuzz.seed", System.nanoTime());
-        System.out.println("HostileInputIT seed=" + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
+    @ExtendWith(FuzzSeed.class)
+    void aRandomBarrageHarmsNothing(long seed) throws Exception {
         long queuedBefore = queueLength();
         AtomicLong queuedByUs = new AtomicLong();
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();

@@ -1,11 +1,13 @@
 package io.contextgraph.worker;
 
+import io.contextgraph.testing.FuzzSeed;
 import io.contextgraph.data.Blocklist;
 import io.contextgraph.data.FilterResult;
 import io.contextgraph.data.SessionFilter;
 import io.contextgraph.data.UrlFilter;
 import io.contextgraph.testing.HostileBodies;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
@@ -26,9 +28,8 @@ class UploadParserFuzzTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void hostileDocumentsFailOnlyWithIoExceptions() {
-        long seed = Long.getLong("fuzz.seed", System.nanoTime());
-        System.out.println("UploadParserFuzzTest seed=" + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
+    @ExtendWith(FuzzSeed.class)
+    void hostileDocumentsFailOnlyWithIoExceptions(long seed) {
         HostileBodies bodies = new HostileBodies(seed);
         int parsed = 0;
         for (int i = 0; i < CASES; i++) {
