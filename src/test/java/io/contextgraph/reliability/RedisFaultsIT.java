@@ -41,7 +41,7 @@ class RedisFaultsIT {
                     Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("after")).statusCode() == 200);
             await().atMost(Duration.ofSeconds(30)).until(() -> keys(s3, user) == 2);
             assertThat(worker.alive()).isTrue();
-            // Log lines reach stdout in batches (up to 50 ms later, BufferedStdoutAppender): wait for it, do not race it.
+            // Log lines reach stdout from a background queue, a little later: wait for it, do not race it.
             worker.awaitLog("Consumer group missing; creating it again", Duration.ofSeconds(10));
         }
     }
