@@ -2,6 +2,7 @@ package io.contextgraph.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.contextgraph.storage.S3Clients.S3Options;
+import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RedisServer;
+import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3MockServer;
+import io.contextgraph.testing.Uploads;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -41,6 +46,7 @@ class VersionedBucketIT {
     private static final String ABC = "v1/sessions/user=abc/";
     private static final String ABCD = "v1/sessions/user=abcd/";
     private static final AtomicInteger BUCKETS = new AtomicInteger();
+    private static final Duration ROLE_START = Duration.ofSeconds(90);
 
     private static S3MockServer s3;
     private static S3Client raw;
@@ -228,6 +234,66 @@ class VersionedBucketIT {
         }
         assertThat(log.operations).contains("GetBucketVersioning", "ListObjectsV2").doesNotContain("ListObjectVersions");
         assertThat(versionIds(ABC)).isEmpty();
+    }
+
+    /**
+     * The real jar (standalone: web and worker in one process) on a versioned bucket: the worker logs
+     * the versioning it found, and "forget me" leaves no version of the user and touches no other.
+     */
+    @Test
+    void the_worker_logs_the_versioning_and_a_delete_leaves_no_version_of_the_user() throws Exception {
+        setVersioning(BucketVersioningStatus.ENABLED);
+        String user = Uploads.newUser();
+        String other = Uploads.newUser();
+        try (RedisServer redis = new RedisServer();
+             RoleProcess role = standaloneOn(redis).start()) {
+            role.awaitHttp(ROLE_START).awaitLog("storage versioning detected", ROLE_START);
+            assertThat(role.output()).contains("\"versioning\":\"Enabled\"");
+
+            for (String who : List.of(user, other)) {
+                assertThat(Http.post(role.uri("/v1/upload"), who, Uploads.sessions(1),
+                        "Content-Type", "application/json").statusCode()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> keysOf(user).size() == 1 && keysOf(other).size() == 1);
+            // Older versions of both users' objects, and a deleted object (a version under a delete marker).
+            for (String who : List.of(user, other)) {
+                putRaw(keysOf(who).getFirst(), "an older version");
+                String gone = prefixOf(who) + "date=2026-01-01/gone.json.gz";
+                putRaw(gone, "gone");
+                raw.deleteObject(b -> b.bucket(bucket).key(gone));
+            }
+            List<String> othersBefore = versionIds(prefixOf(other));
+            assertThat(versionIds(prefixOf(user))).hasSize(4);
+
+            assertThat(Http.post(role.uri("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> versionIds(prefixOf(user)).isEmpty());
+            assertThat(versionIds(prefixOf(other))).isEqualTo(othersBefore);
+            assertThat(role.output()).doesNotContain(user, other);
+        }
+    }
+
+    @Test
+    void the_worker_logs_an_unversioned_bucket() throws Exception {
+        try (RedisServer redis = new RedisServer();
+             RoleProcess role = standaloneOn(redis).start()) {
+            role.awaitLog("storage versioning detected", ROLE_START);
+            assertThat(role.output()).contains("\"versioning\":\"unversioned\"");
+        }
+    }
+
+    private RoleProcess.Builder standaloneOn(RedisServer redis) {
+        return RoleProcess.builder("standalone").name("versioned-standalone").redis(redis.port())
+                .env("S3_BUCKET", bucket).env("S3_ENDPOINT", s3.endpoint().toString());
+    }
+
+    private static String prefixOf(String user) {
+        return "v1/sessions/user=" + user + "/";
+    }
+
+    private List<String> keysOf(String user) {
+        return raw.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefixOf(user))).contents().stream()
+                .map(o -> o.key()).toList();
     }
 
     private void setVersioning(BucketVersioningStatus status) {
