@@ -1,6 +1,7 @@
 package io.contextgraph.cli;
 
 import io.contextgraph.api.ApiRoutes;
+import io.contextgraph.api.InflightBudget;
 import io.contextgraph.api.EncryptedFormat;
 import io.contextgraph.api.PlainJsonFormat;
 import io.contextgraph.api.UploadFormat;
@@ -29,7 +30,8 @@ final class WebRole implements AutoCloseable {
         QueueStats stats = new QueueStats(base.redis, base.queue);
         UploadFormat format = publicKey.<UploadFormat>map(key -> new EncryptedFormat(new JweShape(key)))
                 .orElseGet(PlainJsonFormat::new);
-        ApiRoutes api = new ApiRoutes(queue, format, publicKey.map(PublicJwk::json), stats::snapshot);
+        ApiRoutes api = new ApiRoutes(queue, format, publicKey.map(PublicJwk::json), stats::snapshot,
+                new InflightBudget(base.settings.web().maxInflightBytes()));
         Dockerflow dockerflow = new Dockerflow(base.version, List.of(new RedisHealth(base.redis)));
         IndexPage index = new IndexPage();
         this.server = new HttpServer(base.settings.web(), new RequestObserver(base.metrics), base.errors,

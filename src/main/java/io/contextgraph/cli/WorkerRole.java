@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -40,7 +39,7 @@ final class WorkerRole implements AutoCloseable {
         this.store = store;
         Settings settings = base.settings;
         Optional<JweDecryptor> decryptor = privateKey(settings.keys()).map(JweDecryptor::new);
-        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)), Clock.systemUTC());
+        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)));
         this.consumer = new TaskConsumer(base.redis, base.queue, TaskConsumer.uniqueConsumerName());
         QueueStats stats = new QueueStats(base.redis, base.queue);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);

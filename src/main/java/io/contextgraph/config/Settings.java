@@ -37,7 +37,7 @@ public record Settings(
 
     /** The HTTP listener and the limits that protect it. */
     public record Web(int port, int maxConcurrentRequests, Duration readTimeout, int maxHeaderBytes,
-                      Duration shutdownGrace) {
+                      Duration shutdownGrace, long maxInflightBytes) {
     }
 
     /**

@@ -33,7 +33,11 @@ public final class SettingsLoader {
                 env.integer("MAX_CONCURRENT_REQUESTS", 1024, 1, 1_000_000),
                 env.duration("READ_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
                 env.integer("MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024),
-                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
+                // A quarter of the heap: a body is held about twice while it is read, checked and queued.
+                env.text("MAX_INFLIGHT_BYTES").isPresent()
+                        ? env.integer("MAX_INFLIGHT_BYTES", 0, 1024 * 1024, Integer.MAX_VALUE)
+                        : Runtime.getRuntime().maxMemory() / 4);
 
         Optional<String> bucket = env.text("S3_BUCKET");
         if (role == Role.WORKER && bucket.isEmpty()) {

@@ -40,6 +40,16 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theInflightBudgetIsAQuarterOfTheHeapUnlessSet() {
+        assertThat(SettingsLoader.load(Role.WEB, env()).web().maxInflightBytes())
+                .isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(SettingsLoader.load(Role.WEB, env("MAX_INFLIGHT_BYTES", "33554432")).web().maxInflightBytes())
+                .isEqualTo(32L * 1024 * 1024);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("MAX_INFLIGHT_BYTES", "1000")))
+                .hasMessageContaining("MAX_INFLIGHT_BYTES");
+    }
+
+    @Test
     void readsEveryVariable() {
         Settings s = SettingsLoader.load(Role.WORKER, env(
                 "REDIS_HOST", "cache.example.com", "REDIS_PORT", "6380", "REDIS_PASSWORD", "pw", "REDIS_TLS", "true",

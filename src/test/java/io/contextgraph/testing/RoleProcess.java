@@ -43,6 +43,7 @@ public final class RoleProcess implements AutoCloseable {
         private final Map<String, String> env = new HashMap<>();
         private String name = "role";
         private Path directory;
+        private final List<String> jvmFlags = new ArrayList<>();
 
         private Builder(List<String> args) {
             this.args = args;
@@ -70,6 +71,12 @@ public final class RoleProcess implements AutoCloseable {
             return this;
         }
 
+        /** JVM flags after the defaults, so that e.g. {@code -Xmx256m} overrides the default heap. */
+        public Builder jvm(String... flags) {
+            jvmFlags.addAll(List.of(flags));
+            return this;
+        }
+
         public Builder name(String logName) {
             this.name = logName;
             return this;
@@ -83,7 +90,9 @@ public final class RoleProcess implements AutoCloseable {
             Files.createDirectories(logs);
             Path log = Files.createTempFile(logs, name + "-", ".log");
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-jar", jar()));
+                    "-XX:TieredStopAtLevel=1"));
+            command.addAll(jvmFlags);
+            command.addAll(List.of("-jar", jar()));
             command.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             if (directory != null) {
