@@ -131,7 +131,8 @@ class RsaKeysTest {
     void refusesMismatchedOrEncryptedOrBrokenPem() {
         String body = Base64.getEncoder().encodeToString(TestKeys.servicePublic().getEncoded());
         assertRefused(RsaKeys::publicKeyFromEnv,
-                TestKeys.env("-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n"), "ends with");
+                TestKeys.env("-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n"),
+                "-----END PUBLIC KEY----- not found");
         String encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
                 + body + "\n-----END RSA PRIVATE KEY-----\n";
         assertRefused(RsaKeys::privateKeyFromEnv, TestKeys.env(encrypted), "encrypted keys are not supported");
