@@ -16,15 +16,22 @@ import io.contextgraph.web.HttpServer;
 import io.contextgraph.web.IndexPage;
 import io.contextgraph.web.RequestObserver;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.security.interfaces.RSAPublicKey;
 import java.util.List;
 import java.util.Optional;
 
 /** Wires the web role: HTTP server, API, Dockerflow endpoints, on top of the shared foundation. */
 final class WebRole implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WebRole.class);
+
     private final HttpServer server;
+    private final Optional<String> keyId;
 
     WebRole(Foundation base, Optional<RSAPublicKey> publicKey) {
+        this.keyId = publicKey.map(PublicJwk::thumbprint);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);
         QueueStats stats = new QueueStats(base.redis, base.queue);
         UploadFormat format = publicKey.<UploadFormat>map(key -> new EncryptedFormat(new JweShape(key)))
@@ -37,6 +44,9 @@ final class WebRole implements AutoCloseable {
     }
 
     WebRole start() {
+        // The worker logs the same line: two different kids mean PUBLIC_KEY and PRIVATE_KEY are not one pair.
+        keyId.ifPresent(kid -> LOG.atInfo().addKeyValue("type", "startup.key").addKeyValue("kid", kid)
+                .log("uploads must be encrypted to key id " + kid));
         server.start();
         return this;
     }

@@ -40,6 +40,8 @@ final class WorkerRole implements AutoCloseable {
         this.store = store;
         Settings settings = base.settings;
         Optional<JweDecryptor> decryptor = privateKey(settings.keys()).map(JweDecryptor::new);
+        decryptor.flatMap(JweDecryptor::keyId).ifPresent(kid -> LOG.atInfo().addKeyValue("type", "startup.key")
+                .addKeyValue("kid", kid).log("decrypting uploads encrypted to key id " + kid));
         SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)), Clock.systemUTC());
         this.consumer = new TaskConsumer(base.redis, base.queue, TaskConsumer.uniqueConsumerName());
         QueueStats stats = new QueueStats(base.redis, base.queue);
