@@ -6,11 +6,14 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.KeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.security.spec.RSAPrivateCrtKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
@@ -93,6 +96,36 @@ public final class RsaKeys {
         } catch (GeneralSecurityException e) {
             throw new KeyFormatException("not a valid RSA key");
         }
+    }
+
+    /** A new RSA key pair with a modulus of {@code bits} (at least {@link #MIN_BITS}) and exponent 65537. */
+    public static KeyPair generate(int bits) {
+        if (bits < MIN_BITS) {
+            throw new KeyFormatException("key shorter than " + MIN_BITS + " bits (" + bits + " bits)");
+        }
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4));
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK cannot generate RSA keys", e);
+        }
+    }
+
+    /** The value of {@code PUBLIC_KEY} for {@code key}: the base64 of its SPKI PEM, as {@link #publicKeyFromEnv} reads it. */
+    public static String publicKeyEnv(RSAPublicKey key) {
+        return base64OfPem(SPKI, key.getEncoded());
+    }
+
+    /** The value of {@code PRIVATE_KEY} for {@code key}: the base64 of its PKCS#8 PEM. */
+    public static String privateKeyEnv(RSAPrivateKey key) {
+        return base64OfPem(PKCS8, key.getEncoded());
+    }
+
+    private static String base64OfPem(String label, byte[] der) {
+        String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
+        String pem = "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
+        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Whether the two keys belong to the same key pair. */
