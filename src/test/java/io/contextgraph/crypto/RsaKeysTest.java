@@ -164,6 +164,20 @@ class RsaKeysTest {
     }
 
     @Test
+    void generatedPairsReadBackFromTheirEnvironmentValues() {
+        KeyPair pair = RsaKeys.generate(2048);
+
+        RSAPublicKey publicKey = RsaKeys.publicKeyFromEnv(RsaKeys.publicKeyEnv((RSAPublicKey) pair.getPublic()));
+        RSAPrivateKey privateKey = RsaKeys.privateKeyFromEnv(RsaKeys.privateKeyEnv((RSAPrivateKey) pair.getPrivate()));
+
+        assertThat(publicKey).isEqualTo(pair.getPublic());
+        assertThat(RsaKeys.samePair(publicKey, privateKey)).isTrue();
+        assertThat(publicKey.getPublicExponent()).isEqualTo(BigInteger.valueOf(65537));
+        assertThat(RsaKeys.publicKeyEnv(publicKey)).doesNotContain("\n", "=\n", " ");
+        assertThatThrownBy(() -> RsaKeys.generate(1024)).isInstanceOf(KeyFormatException.class);
+    }
+
+    @Test
     void publicOfNeedsACrtKey() throws Exception {
         RSAPrivateKey bare = (RSAPrivateKey) KeyFactory.getInstance("RSA").generatePrivate(new RSAPrivateKeySpec(
                 TestKeys.servicePrivate().getModulus(), TestKeys.servicePrivate().getPrivateExponent()));
