@@ -35,11 +35,17 @@ final class WorkerRole implements AutoCloseable {
     private volatile Thread storageCheck;
 
     WorkerRole(Foundation base, ObjectStore store) {
+        this(base, store, blocklist(base.settings));
+    }
+
+    WorkerRole(Foundation base, ObjectStore store, Blocklist blocklist) {
         this.base = base;
         this.store = store;
         Settings settings = base.settings;
         Optional<JweDecryptor> decryptor = privateKey(settings.keys()).map(JweDecryptor::new);
-        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)));
+        decryptor.flatMap(JweDecryptor::keyId).ifPresent(kid -> LOG.atInfo().addKeyValue("type", "startup.key")
+                .addKeyValue("kid", kid).log("decrypting uploads encrypted to key id " + kid));
+        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist));
         this.consumer = new TaskConsumer(base.redis, base.queue, TaskConsumer.uniqueConsumerName());
         QueueStats stats = new QueueStats(base.redis, base.queue);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -96,6 +97,17 @@ final class Env {
             throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + raw.get());
         }
         return Optional.of(value);
+    }
+
+    /** One of {@code allowed} (compared case-insensitively), as listed there. */
+    Optional<String> oneOf(String name, List<String> allowed) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(allowed.stream().filter(value -> value.equalsIgnoreCase(raw.get())).findFirst()
+                .orElseThrow(() -> new ConfigException(name, "must be " + String.join(", ", allowed.subList(0, allowed.size() - 1))
+                        + " or " + allowed.getLast() + ", got \"" + printable(raw.get()) + "\"")));
     }
 
     Optional<URI> httpUri(String name) {

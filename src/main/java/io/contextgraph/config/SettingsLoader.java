@@ -2,6 +2,7 @@ package io.contextgraph.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -79,6 +80,8 @@ public final class SettingsLoader {
         Settings.Worker worker = new Settings.Worker(
                 env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES);
 
+        // Logback reads LOG_LEVEL itself and takes a value it does not know for DEBUG: refuse that here.
+        env.oneOf("LOG_LEVEL", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"));
         return new Settings(role, redis, env.text("SENTRY_DSN"), statsd, web, storage, keys, queue, worker,
                 env.path("BLOCKLIST_FILE"));
     }

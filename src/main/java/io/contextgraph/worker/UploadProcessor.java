@@ -70,8 +70,8 @@ final class UploadProcessor {
         try {
             json = plaintext(task.body());
         } catch (DecryptionException e) {
-            metrics.increment("data.upload.error", 1, "reason", "encryption");
-            return new Outcome.Park("encryption: " + e.getMessage());
+            metrics.increment("data.upload.error", 1, "reason", e.reason());
+            return new Outcome.Park(e.reason() + ": " + e.getMessage());
         }
         Optional<Object> sessions;
         try {

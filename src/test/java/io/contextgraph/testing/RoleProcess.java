@@ -59,6 +59,12 @@ public final class RoleProcess implements AutoCloseable {
             return this;
         }
 
+        /** Leaves a variable out of the environment (e.g. one of the AWS defaults above). */
+        public Builder unset(String key) {
+            env.remove(key);
+            return this;
+        }
+
         public Builder redis(int redisPort) {
             env.put("REDIS_HOST", "127.0.0.1");
             env.put("REDIS_PORT", Integer.toString(redisPort));
