@@ -1,5 +1,6 @@
 package io.contextgraph.api;
 
+import io.contextgraph.document.UploadDocument;
 import io.contextgraph.queue.TaskQueue;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -15,18 +16,22 @@ import java.util.function.Supplier;
 /** The public API under {@code /v1/}. */
 public final class ApiRoutes {
     /** SPEC: 10 MiB, before and after gzip decoding. */
-    public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    public static final int MAX_BODY_BYTES = UploadDocument.MAX_BYTES;
     static final Duration STATS_CACHE = Duration.ofSeconds(10);
 
     private final TaskQueue queue;
     private final UploadFormat format;
     private final Optional<byte[]> jwk;
     private final Supplier<Map<String, Long>> stats;
+    private final InflightBudget budget;
 
     /**
      * @param jwk the public key as JWK JSON, or empty when the service runs without encryption
+     * @param budget the bytes all request bodies together may hold in memory
      */
-    public ApiRoutes(TaskQueue queue, UploadFormat format, Optional<String> jwk, Supplier<Map<String, Long>> stats) {
+    public ApiRoutes(TaskQueue queue, UploadFormat format, Optional<String> jwk, Supplier<Map<String, Long>> stats,
+                     InflightBudget budget) {
+        this.budget = budget;
         this.queue = queue;
         this.format = format;
         this.jwk = jwk.map(text -> text.getBytes(StandardCharsets.UTF_8));
@@ -35,7 +40,7 @@ public final class ApiRoutes {
 
     public void register(HttpRules rules) {
         QueueErrors queueErrors = new QueueErrors();
-        UploadHandler upload = new UploadHandler(new BodyReader(MAX_BODY_BYTES), format, queue, queueErrors);
+        UploadHandler upload = new UploadHandler(new BodyReader(MAX_BODY_BYTES, budget), format, queue, queueErrors);
         DeleteHandler delete = new DeleteHandler(queue, queueErrors);
         new ApiEndpoint("/v1/upload").on(Method.POST, upload).on(Method.PUT, upload).register(rules);
         new ApiEndpoint("/v1/delete").on(Method.POST, delete).on(Method.PUT, delete).register(rules);

@@ -4,6 +4,7 @@ import io.contextgraph.config.ConfigException;
 import io.contextgraph.config.Role;
 import io.contextgraph.config.Settings;
 import io.contextgraph.config.SettingsLoader;
+import io.contextgraph.observability.Logging;
 import io.contextgraph.queue.DeadLetter;
 import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.RedisLink;
@@ -16,17 +17,23 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 
 /** {@code contextgraph dead-letters list|replay}: inspect and replay tasks that failed every retry. */
 @Command(name = "dead-letters", mixinStandardHelpOptions = true,
         description = "List or replay tasks parked after their last retry.",
         subcommands = {DeadLettersCommand.ListCommand.class, DeadLettersCommand.ReplayCommand.class})
 final class DeadLettersCommand {
+    private static final Pattern STREAM_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
 
     /** Opens Redis with the same settings as the roles, waiting briefly for it to answer. */
     static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
         Settings settings = SettingsLoader.load(Role.ADMIN, System.getenv());
         Settings.Redis r = settings.redis();
+        // Log lines are written to System.out as it is at each write: while Redis is in use they go to stderr, so that
+        // stdout carries only the command's own output (the table), and none is left queued when stdout is back.
+        PrintStream stdout = System.out;
+        System.setOut(System.err);
         try (RedisLink redis = new RedisLink(QueueConfig.redis(r, r.host(), r.port()))) {
             redis.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -40,6 +47,9 @@ final class DeadLettersCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
+        } finally {
+            Logging.flushAndStop();
+            System.setOut(stdout);
         }
     }
 
@@ -92,10 +102,20 @@ final class DeadLettersCommand {
                 System.err.println("contextgraph: give exactly one of --id ID or --all");
                 return RoleRunner.CONFIG_ERROR;
             }
+            if (id != null && !STREAM_ID.matcher(id).matches()) {
+                System.err.println("contextgraph: --id takes a dead letter's id as dead-letters list shows it "
+                        + "(e.g. 1764000000000-0)");
+                return RoleRunner.CONFIG_ERROR;
+            }
             return guarded(System.err, () -> {
                 int replayed = withDeadLetters(dead -> dead.replay(Optional.ofNullable(id)));
+                if (id != null && replayed == 0) {
+                    System.err.println("contextgraph: no dead letter with id " + id
+                            + " (replayed already, forgotten with its user, or never parked; see dead-letters list)");
+                    return 1;
+                }
                 System.out.println(replayed + " dead letter(s) replayed");
-                return id != null && replayed == 0 ? 1 : 0;
+                return 0;
             });
         }
     }

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The standalone role's own Redis (a redis-server binary shipped inside a library jar), on
@@ -13,12 +16,42 @@ import java.nio.file.Path;
  * restart of the process.
  */
 final class EmbeddedRedis implements AutoCloseable {
+    /** How long a JVM shutdown waits for {@link #close()} before Redis is stopped anyway. */
+    private static final Duration ORDERLY_STOP_LIMIT = Duration.ofMinutes(2);
+
     private final RedisServer server;
     private final int port;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final Thread keeper;
+    private volatile IOException stopFailure;
 
-    private EmbeddedRedis(RedisServer server, int port) {
+    private EmbeddedRedis(RedisServer server, int port) throws InterruptedException {
         this.server = server;
         this.port = port;
+        // The library always registers a JVM shutdown hook that calls its synchronized stop(), which would stop Redis
+        // at SIGTERM under the still-running worker (an error at every clean stop, and a cut-off AOF). Holding the
+        // server's monitor until close() makes that hook wait for the role's orderly stop.
+        CountDownLatch held = new CountDownLatch(1);
+        this.keeper = Thread.ofPlatform().daemon().name("embedded-redis").start(() -> {
+            synchronized (server) {
+                held.countDown();
+                awaitUninterruptibly(closing);
+                try {
+                    server.stop();
+                } catch (IOException e) {
+                    stopFailure = e;
+                }
+            }
+        });
+        held.await();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            try {
+                closing.await(ORDERLY_STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS); // a role that never closes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closing.countDown();
+        }));
     }
 
     static EmbeddedRedis start(Path dataDir) throws IOException {
@@ -33,10 +66,16 @@ final class EmbeddedRedis implements AutoCloseable {
                 .setting("appendfsync everysec")
                 .setting("save \"\"")
                 .setting("maxmemory-policy noeviction")
-                .onShutdownForceStop(true)
+                .onShutdownForceStop(false) // SIGTERM: Redis flushes its append-only file
                 .build();
         server.start();
-        return new EmbeddedRedis(server, port);
+        try {
+            return new EmbeddedRedis(server, port);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.stop();
+            throw new IOException("interrupted while starting the embedded Redis");
+        }
     }
 
     int port() {
@@ -51,6 +90,25 @@ final class EmbeddedRedis implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        server.stop();
+        closing.countDown();
+        try {
+            keeper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopFailure != null) {
+            throw stopFailure;
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // only close() or the shutdown limit ends the wait
+            }
+        }
     }
 }

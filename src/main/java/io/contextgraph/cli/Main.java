@@ -1,8 +1,11 @@
 package io.contextgraph.cli;
 
+import io.contextgraph.config.Role;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The single entrypoint of the artifact: {@code web} (default), {@code worker}, {@code standalone}, tools. */
@@ -10,7 +13,10 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Data-donation service: accepts browsing sessions, filters them and stores them.",
-        subcommands = {WebCommand.class, WorkerCommand.class, StandaloneCommand.class, DeadLettersCommand.class},
+        subcommands = {WebCommand.class, WorkerCommand.class, StandaloneCommand.class, DeadLettersCommand.class,
+            KeygenCommand.class, HelpCommand.class},
+        footer = "%nWithout a command: web. Each command's --help (or: contextgraph help COMMAND) lists the "
+                + "environment variables it reads, with their defaults.",
         exitCodeOnInvalidInput = 2)
 public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
@@ -19,6 +25,8 @@ public final class Main implements Callable<Integer> {
 
     static int run(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
+        Map.of("web", Role.WEB, "worker", Role.WORKER, "standalone", Role.STANDALONE, "dead-letters", Role.ADMIN)
+                .forEach((name, role) -> EnvironmentHelp.addTo(commandLine.getSubcommands().get(name), role));
         // An unknown role prints what went wrong and then the whole usage, as operators expect.
         commandLine.setParameterExceptionHandler((error, arguments) -> {
             CommandLine failed = error.getCommandLine();

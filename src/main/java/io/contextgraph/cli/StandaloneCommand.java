@@ -21,6 +21,7 @@ final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return RoleRunner.run(Role.STANDALONE, (settings, stop) -> {
+            WebRole.requirePortFree(settings.web().port()); // before Redis and the worker start
             EmbeddedRedis embedded = settings.redis().embedded() ? EmbeddedRedis.start(settings.storage().dataDir()) : null;
             Foundation base = embedded == null
                     ? new Foundation(settings, "standalone", stop)

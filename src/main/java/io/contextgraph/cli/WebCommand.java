@@ -11,6 +11,7 @@ final class WebCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return RoleRunner.run(Role.WEB, (settings, stop) -> {
+            WebRole.requirePortFree(settings.web().port()); // before Redis and Sentry clients say anything
             Foundation base = new Foundation(settings, "web", stop);
             return RoleRunner.onTopOf(base, () -> new WebRole(base, WebRole.publicKey(settings.keys())).start());
         });

@@ -1,6 +1,7 @@
 package io.contextgraph.cli;
 
 import io.contextgraph.config.Role;
+import io.contextgraph.data.Blocklist;
 import io.contextgraph.storage.ObjectStore;
 import picocli.CommandLine.Command;
 
@@ -13,10 +14,13 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return RoleRunner.run(Role.WORKER, (settings, stop) -> {
+            // Settings that only a file or the SDK can judge, before any client (Redis, Sentry, S3) is built.
+            Blocklist blocklist = WorkerRole.blocklist(settings);
+            Stores.requireRegion(settings.storage());
             Foundation base = new Foundation(settings, "worker", stop);
             return RoleRunner.onTopOf(base, () -> {
                 ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
-                return new WorkerRole(base, store).start();
+                return new WorkerRole(base, store, blocklist).start();
             });
         });
     }

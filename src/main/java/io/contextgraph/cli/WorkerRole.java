@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -36,11 +35,17 @@ final class WorkerRole implements AutoCloseable {
     private volatile Thread storageCheck;
 
     WorkerRole(Foundation base, ObjectStore store) {
+        this(base, store, blocklist(base.settings));
+    }
+
+    WorkerRole(Foundation base, ObjectStore store, Blocklist blocklist) {
         this.base = base;
         this.store = store;
         Settings settings = base.settings;
         Optional<JweDecryptor> decryptor = privateKey(settings.keys()).map(JweDecryptor::new);
-        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist(settings)), Clock.systemUTC());
+        decryptor.flatMap(JweDecryptor::keyId).ifPresent(kid -> LOG.atInfo().addKeyValue("type", "startup.key")
+                .addKeyValue("kid", kid).log("decrypting uploads encrypted to key id " + kid));
+        SessionFilter filter = new SessionFilter(new UrlFilter(blocklist));
         this.consumer = new TaskConsumer(base.redis, base.queue, TaskConsumer.uniqueConsumerName());
         QueueStats stats = new QueueStats(base.redis, base.queue);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);
@@ -73,6 +78,7 @@ final class WorkerRole implements AutoCloseable {
                 if (reported) {
                     LOG.atInfo().addKeyValue("type", "startup.storage").log("storage reachable again");
                 }
+                logVersioning();
                 return;
             } catch (RuntimeException e) {
                 if (!reported) {
@@ -88,6 +94,17 @@ final class WorkerRole implements AutoCloseable {
                 return;
             }
             pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : pause.multipliedBy(2);
+        }
+    }
+
+    /** Deletes remove every version on a versioned bucket whatever this says; operators see which kind it is. */
+    private void logVersioning() {
+        try {
+            LOG.atInfo().addKeyValue("type", "startup.storage.versioning")
+                    .addKeyValue("versioning", store.versioning().label()).log("storage versioning detected");
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("type", "startup.storage.versioning").setCause(e)
+                    .log("could not detect storage versioning; deletes remove every version");
         }
     }
 

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -69,9 +70,14 @@ final class Env {
     }
 
     Duration duration(String name, Duration fallback, Duration min, Duration max) {
+        return optionalDuration(name, min, max).orElse(fallback);
+    }
+
+    /** A duration that may be left unset, which means something of its own (e.g. "keep forever"). */
+    Optional<Duration> optionalDuration(String name, Duration min, Duration max) {
         Optional<String> raw = text(name);
         if (raw.isEmpty()) {
-            return fallback;
+            return Optional.empty();
         }
         Matcher m = DURATION.matcher(raw.get());
         if (!m.matches()) {
@@ -90,7 +96,18 @@ final class Env {
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + raw.get());
         }
-        return value;
+        return Optional.of(value);
+    }
+
+    /** One of {@code allowed} (compared case-insensitively), as listed there. */
+    Optional<String> oneOf(String name, List<String> allowed) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(allowed.stream().filter(value -> value.equalsIgnoreCase(raw.get())).findFirst()
+                .orElseThrow(() -> new ConfigException(name, "must be " + String.join(", ", allowed.subList(0, allowed.size() - 1))
+                        + " or " + allowed.getLast() + ", got \"" + printable(raw.get()) + "\"")));
     }
 
     Optional<URI> httpUri(String name) {

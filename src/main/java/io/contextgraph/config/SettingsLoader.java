@@ -2,6 +2,7 @@ package io.contextgraph.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,7 +34,11 @@ public final class SettingsLoader {
                 env.integer("MAX_CONCURRENT_REQUESTS", 1024, 1, 1_000_000),
                 env.duration("READ_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
                 env.integer("MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024),
-                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
+                // A quarter of the heap: a body is held about twice while it is read, checked and queued.
+                env.text("MAX_INFLIGHT_BYTES").isPresent()
+                        ? env.integer("MAX_INFLIGHT_BYTES", 0, 1024 * 1024, Integer.MAX_VALUE)
+                        : Runtime.getRuntime().maxMemory() / 4);
 
         Optional<String> bucket = env.text("S3_BUCKET");
         if (role == Role.WORKER && bucket.isEmpty()) {
@@ -46,7 +51,13 @@ public final class SettingsLoader {
                 endpoint,
                 checksumMode(env, endpoint.isPresent()),
                 env.path("DATA_DIR").orElse(Path.of("data")),
-                env.integer("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024, 5 * 1024 * 1024, Integer.MAX_VALUE));
+                env.integer("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024, 5 * 1024 * 1024, Integer.MAX_VALUE),
+                env.optionalDuration("DATA_RETENTION", Duration.ofDays(1), Duration.ofDays(36_500)));
+        if (storage.dataRetention().isPresent() && storage.usesS3()) {
+            // Silently ignoring it would keep data longer than the operator asked for.
+            throw new ConfigException("DATA_RETENTION", "applies to the local data folder only; "
+                    + "for S3 give the bucket a lifecycle rule (docs/deploy.md, \"Retention of stored data\")");
+        }
 
         Settings.Keys keys = new Settings.Keys(env.text("PUBLIC_KEY"), env.text("PRIVATE_KEY"));
         if (role == Role.WORKER && keys.publicKey().isPresent() && keys.privateKey().isEmpty()) {
@@ -66,10 +77,13 @@ public final class SettingsLoader {
         if (queue.retryDelay().compareTo(queue.visibilityTimeout()) >= 0) {
             throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
         }
-        checkLogFormat(env);
         Settings.Worker worker = new Settings.Worker(
                 env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES);
 
+        // Logback reads LOG_LEVEL itself and takes a value it does not know for DEBUG: refuse that here.
+        env.oneOf("LOG_LEVEL", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"));
+        // LOG_FORMAT likewise (observability.LogFormat reads it for logback.xml, and takes anything else for json).
+        env.oneOf("LOG_FORMAT", List.of("json", "text"));
         return new Settings(role, redis, env.text("SENTRY_DSN"), statsd, web, storage, keys, queue, worker,
                 env.path("BLOCKLIST_FILE"));
     }
@@ -82,14 +96,6 @@ public final class SettingsLoader {
             case "when_supported" -> false;
             default -> throw new ConfigException("S3_CHECKSUMS", "must be when_required or when_supported, got \"" + mode + "\"");
         };
-    }
-
-    /** LOG_FORMAT is read by logback.xml itself (observability.LogFormat); checked here so a typo stops the start. */
-    private static void checkLogFormat(Env env) {
-        String format = env.text("LOG_FORMAT", "json").toLowerCase(java.util.Locale.ROOT);
-        if (!format.equals("json") && !format.equals("text")) {
-            throw new ConfigException("LOG_FORMAT", "must be json or text, got \"" + format + "\"");
-        }
     }
 
     /** S3 bucket naming rules, so that a typo fails at start rather than at the first upload. */

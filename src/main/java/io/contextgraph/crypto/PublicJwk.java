@@ -10,8 +10,10 @@ import java.util.Base64;
 
 /**
  * The service's public key as the JWK served at {@code GET /v1/jwk}: only {@code kty}, {@code n},
- * {@code e}, {@code use}, {@code alg} and {@code kid}; it is built from an {@link RSAPublicKey}
- * alone, so private parts cannot leak into it.
+ * {@code e}, {@code use} and {@code kid}; it is built from an {@link RSAPublicKey} alone, so private
+ * parts cannot leak into it. It names no {@code alg}: WebCrypto (and JOSE libraries built on it)
+ * refuses to import a JWK for an algorithm other than its {@code alg}, and both RSA-OAEP variants
+ * are accepted.
  */
 public final class PublicJwk {
 
@@ -26,7 +28,7 @@ public final class PublicJwk {
         String e = unsigned(key.getPublicExponent());
         // base64url values and these fixed names need no JSON escaping.
         return "{\"kty\":\"RSA\",\"n\":\"" + n + "\",\"e\":\"" + e
-                + "\",\"use\":\"enc\",\"alg\":\"RSA-OAEP-256\",\"kid\":\"" + thumbprint(n, e) + "\"}";
+                + "\",\"use\":\"enc\",\"kid\":\"" + thumbprint(n, e) + "\"}";
     }
 
     /** The RFC 7638 SHA-256 thumbprint, base64url: the {@code kid}; safe to log. */

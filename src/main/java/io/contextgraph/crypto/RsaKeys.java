@@ -1,21 +1,37 @@
 package io.contextgraph.crypto;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.Key;
 import java.security.KeyFactory;
-import java.security.NoSuchAlgorithmException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.KeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAKeyGenParameterSpec;
+import java.security.spec.RSAPrivateCrtKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.stream.Collectors;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.util.encoders.DecoderException;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
 
 /**
- * Reads the RSA keys of {@code PUBLIC_KEY} / {@code PRIVATE_KEY} (base64 of a PEM file).
+ * Reads the RSA keys of {@code PUBLIC_KEY} / {@code PRIVATE_KEY} (base64 of a PEM file): SPKI and
+ * PKCS#8 through the JDK's {@link KeyFactory}, PKCS#1 through BouncyCastle's ASN.1 structures.
  *
  * <p>Failures are {@link KeyFormatException}s whose message says what is wrong; no cause is
  * attached, so that nothing derived from key material can reach logs or Sentry.
@@ -35,30 +51,35 @@ public final class RsaKeys {
 
     /** Parses an SPKI ({@code BEGIN PUBLIC KEY}) or PKCS#1 ({@code BEGIN RSA PUBLIC KEY}) public key. */
     public static RSAPublicKey publicKeyFromEnv(String base64OfPem) {
-        Pem pem = Pem.fromBase64OfPem(base64OfPem, List.of(SPKI, PKCS1_PUBLIC));
-        RSAPublicKey key;
-        if (pem.label().equals(SPKI)) {
-            requireRsaAlgorithm(spkiAlgorithm(pem.der()));
-            key = generate(RSAPublicKey.class, () -> rsaFactory().generatePublic(new X509EncodedKeySpec(pem.der())));
+        PemObject pem = firstBlock(base64OfPem, List.of(SPKI, PKCS1_PUBLIC));
+        byte[] der = pem.getContent();
+        KeySpec spec;
+        if (pem.getType().equals(SPKI)) {
+            requireRsa(decode(pem, () -> SubjectPublicKeyInfo.getInstance(der).getAlgorithm().getAlgorithm()));
+            spec = new X509EncodedKeySpec(der);
         } else {
-            RSAPublicKeySpec spec = pkcs1PublicSpec(pem.der());
-            key = generate(RSAPublicKey.class, () -> rsaFactory().generatePublic(spec));
+            var pkcs1 = decode(pem, () -> org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
+            spec = new RSAPublicKeySpec(pkcs1.getModulus(), pkcs1.getPublicExponent());
         }
+        RSAPublicKey key = generate(pem, factory -> factory.generatePublic(spec), RSAPublicKey.class);
         requireLength(key.getModulus());
         return key;
     }
 
     /** Parses a PKCS#8 ({@code BEGIN PRIVATE KEY}) or PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) private key. */
     public static RSAPrivateKey privateKeyFromEnv(String base64OfPem) {
-        Pem pem = Pem.fromBase64OfPem(base64OfPem, List.of(PKCS8, PKCS1_PRIVATE));
-        byte[] pkcs8;
-        if (pem.label().equals(PKCS8)) {
-            requireRsaAlgorithm(pkcs8Algorithm(pem.der()));
-            pkcs8 = pem.der();
+        PemObject pem = firstBlock(base64OfPem, List.of(PKCS8, PKCS1_PRIVATE));
+        byte[] der = pem.getContent();
+        KeySpec spec;
+        if (pem.getType().equals(PKCS8)) {
+            requireRsa(decode(pem, () -> PrivateKeyInfo.getInstance(der).getPrivateKeyAlgorithm().getAlgorithm()));
+            spec = new PKCS8EncodedKeySpec(der);
         } else {
-            pkcs8 = pkcs1PrivateToPkcs8(pem.der());
+            var k = decode(pem, () -> org.bouncycastle.asn1.pkcs.RSAPrivateKey.getInstance(der));
+            spec = new RSAPrivateCrtKeySpec(k.getModulus(), k.getPublicExponent(), k.getPrivateExponent(),
+                    k.getPrime1(), k.getPrime2(), k.getExponent1(), k.getExponent2(), k.getCoefficient());
         }
-        RSAPrivateKey key = generate(RSAPrivateKey.class, () -> rsaFactory().generatePrivate(new PKCS8EncodedKeySpec(pkcs8)));
+        RSAPrivateKey key = generate(pem, factory -> factory.generatePrivate(spec), RSAPrivateKey.class);
         requireLength(key.getModulus());
         return key;
     }
@@ -70,7 +91,41 @@ public final class RsaKeys {
             throw new KeyFormatException("private key has no public exponent (not a CRT key)");
         }
         RSAPublicKeySpec spec = new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent());
-        return generate(RSAPublicKey.class, () -> rsaFactory().generatePublic(spec));
+        try {
+            return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(spec);
+        } catch (GeneralSecurityException e) {
+            throw new KeyFormatException("not a valid RSA key");
+        }
+    }
+
+    /** A new RSA key pair with a modulus of {@code bits} (at least {@link #MIN_BITS}) and exponent 65537. */
+    public static KeyPair generate(int bits) {
+        if (bits < MIN_BITS) {
+            throw new KeyFormatException("key shorter than " + MIN_BITS + " bits (" + bits + " bits)");
+        }
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4));
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK cannot generate RSA keys", e);
+        }
+    }
+
+    /** The value of {@code PUBLIC_KEY} for {@code key}: the base64 of its SPKI PEM, as {@link #publicKeyFromEnv} reads it. */
+    public static String publicKeyEnv(RSAPublicKey key) {
+        return base64OfPem(SPKI, key.getEncoded());
+    }
+
+    /** The value of {@code PRIVATE_KEY} for {@code key}: the base64 of its PKCS#8 PEM. */
+    public static String privateKeyEnv(RSAPrivateKey key) {
+        return base64OfPem(PKCS8, key.getEncoded());
+    }
+
+    private static String base64OfPem(String label, byte[] der) {
+        String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
+        String pem = "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
+        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Whether the two keys belong to the same key pair. */
@@ -79,63 +134,78 @@ public final class RsaKeys {
                 && publicKey.getPublicExponent().equals(publicOf(privateKey).getPublicExponent());
     }
 
-    private static byte[] spkiAlgorithm(byte[] der) {
+    /**
+     * Decodes an environment value holding the base64 of a PEM file and returns its first block
+     * whose label is one of {@code accepted}. Messages name labels only, never content.
+     */
+    private static PemObject firstBlock(String value, List<String> accepted) {
+        if (value == null || value.isBlank()) {
+            throw new KeyFormatException("empty value");
+        }
+        String compact = value.replaceAll("\\s+", "");
+        if (compact.startsWith("-----BEGIN")) {
+            throw new KeyFormatException("not base64: the value looks like a raw PEM; base64-encode the PEM file");
+        }
+        String text;
         try {
-            Der.Reader spki = new Der.Reader(der).next(Der.SEQUENCE).children();
-            return spki.next(Der.SEQUENCE).children().next(Der.OID).content();
+            text = new String(Base64.getDecoder().decode(compact), StandardCharsets.ISO_8859_1);
         } catch (IllegalArgumentException e) {
-            throw new KeyFormatException("PEM block PUBLIC KEY is not a valid SubjectPublicKeyInfo");
+            throw new KeyFormatException("not base64");
+        }
+        List<String> found = new ArrayList<>();
+        // PemReader follows RFC 7468's strict syntax; operators' files are often indented or have CRLF line ends.
+        String lines = text.lines().map(String::strip).collect(Collectors.joining("\n"));
+        try (PemReader reader = new PemReader(new StringReader(lines))) {
+            for (PemObject pem = reader.readPemObject(); pem != null; pem = reader.readPemObject()) {
+                if (!accepted.contains(pem.getType())) {
+                    found.add(pem.getType());
+                } else if (!pem.getHeaders().isEmpty()) {
+                    // RFC 1421 headers such as "Proc-Type: 4,ENCRYPTED": a passphrase-protected key.
+                    throw new KeyFormatException("PEM block " + pem.getType() + " has headers (encrypted keys are not supported)");
+                } else if (pem.getContent().length == 0) {
+                    throw new KeyFormatException("PEM block " + pem.getType() + " is empty");
+                } else {
+                    return pem;
+                }
+            }
+        } catch (IOException e) {
+            // PemReader's messages name the missing END line, never the content.
+            throw new KeyFormatException("malformed PEM block: " + e.getMessage());
+        } catch (DecoderException e) {
+            throw new KeyFormatException("a PEM block is not base64");
+        }
+        if (found.isEmpty()) {
+            throw new KeyFormatException("no PEM block (expected -----BEGIN " + String.join("----- or -----BEGIN ", accepted) + "-----)");
+        }
+        throw new KeyFormatException("wrong PEM type: expected " + String.join(" or ", accepted) + ", found " + String.join(", ", found));
+    }
+
+    private interface Structure<T> {
+        T read();
+    }
+
+    /** Reads an ASN.1 structure; BouncyCastle throws IllegalArgumentException (or worse) on bad DER. */
+    private static <T> T decode(PemObject pem, Structure<T> structure) {
+        try {
+            return structure.read();
+        } catch (RuntimeException e) {
+            throw new KeyFormatException("PEM block " + pem.getType() + " is not a valid " + describe(pem.getType()));
         }
     }
 
-    private static byte[] pkcs8Algorithm(byte[] der) {
-        try {
-            Der.Reader info = new Der.Reader(der).next(Der.SEQUENCE).children();
-            info.next(Der.INTEGER);
-            return info.next(Der.SEQUENCE).children().next(Der.OID).content();
-        } catch (IllegalArgumentException e) {
-            throw new KeyFormatException("PEM block PRIVATE KEY is not a valid PKCS#8 PrivateKeyInfo");
-        }
+    private static String describe(String label) {
+        return switch (label) {
+            case SPKI -> "SubjectPublicKeyInfo";
+            case PKCS1_PUBLIC -> "PKCS#1 RSAPublicKey";
+            case PKCS8 -> "PKCS#8 PrivateKeyInfo";
+            default -> "PKCS#1 RSAPrivateKey";
+        };
     }
 
-    private static void requireRsaAlgorithm(byte[] oid) {
-        if (!Arrays.equals(oid, Der.RSA_ENCRYPTION_OID)) {
+    private static void requireRsa(ASN1ObjectIdentifier algorithm) {
+        if (!PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)) {
             throw new KeyFormatException("not an RSA key (the PEM holds a key of another algorithm)");
         }
-    }
-
-    private static RSAPublicKeySpec pkcs1PublicSpec(byte[] der) {
-        try {
-            Der.Reader fields = new Der.Reader(der).next(Der.SEQUENCE).children();
-            BigInteger modulus = fields.next(Der.INTEGER).value();
-            BigInteger exponent = fields.next(Der.INTEGER).value();
-            if (modulus.signum() <= 0 || exponent.signum() <= 0) {
-                throw new IllegalArgumentException("negative");
-            }
-            return new RSAPublicKeySpec(modulus, exponent);
-        } catch (IllegalArgumentException e) {
-            throw new KeyFormatException("PEM block RSA PUBLIC KEY is not a valid PKCS#1 RSAPublicKey");
-        }
-    }
-
-    /**
-     * PKCS#8 PrivateKeyInfo = SEQUENCE { version 0, AlgorithmIdentifier { rsaEncryption, NULL },
-     * OCTET STRING { the PKCS#1 RSAPrivateKey } } (RFC 5208); the JDK reads only this form.
-     */
-    private static byte[] pkcs1PrivateToPkcs8(byte[] pkcs1) {
-        try {
-            Der.Reader fields = new Der.Reader(pkcs1).next(Der.SEQUENCE).children();
-            // version, n, e, d, p, q, dp, dq, qi: check the shape before handing it on.
-            for (int i = 0; i < 9; i++) {
-                fields.next(Der.INTEGER);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new KeyFormatException("PEM block RSA PRIVATE KEY is not a valid PKCS#1 RSAPrivateKey");
-        }
-        return Der.sequence(
-                Der.integer(BigInteger.ZERO),
-                Der.sequence(Der.oid(Der.RSA_ENCRYPTION_OID), Der.nullValue()),
-                Der.octetString(pkcs1));
     }
 
     private static void requireLength(BigInteger modulus) {
@@ -144,24 +214,15 @@ public final class RsaKeys {
         }
     }
 
-    private static KeyFactory rsaFactory() throws NoSuchAlgorithmException {
-        return KeyFactory.getInstance("RSA");
-    }
-
     private interface KeyStep {
-        Key run() throws GeneralSecurityException;
+        java.security.Key run(KeyFactory factory) throws GeneralSecurityException;
     }
 
-    private static <K extends Key> K generate(Class<K> type, KeyStep step) {
-        Key key;
+    private static <K> K generate(PemObject pem, KeyStep step, Class<K> type) {
         try {
-            key = step.run();
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new KeyFormatException("not a valid RSA key");
+            return type.cast(step.run(KeyFactory.getInstance("RSA")));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new KeyFormatException("PEM block " + pem.getType() + " is not a valid RSA key");
         }
-        if (!type.isInstance(key)) {
-            throw new KeyFormatException("not an RSA key");
-        }
-        return type.cast(key);
     }
 }

@@ -2,8 +2,8 @@ package io.contextgraph.data;
 
 import com.google.common.math.LongMath;
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +21,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code url} is a string that {@link UrlFilter} accepts;</li>
  *   <li>{@code start_time} is an integer of Unix seconds at most 1 day after and at most 14 days
- *       before the clock's current second, both bounds included;</li>
+ *       before the second the upload was accepted, both bounds included. The acceptance time, not the
+ *       time of processing: a backlog or a replayed dead letter must not turn valid sessions into drops;</li>
  *   <li>{@code duration}, when present, is an integer number of milliseconds from 0 up; above
  *       21 days it is clamped to 21 days; missing means 0;</li>
  *   <li>{@code tab_id}, when present, is a string of 2 to 36 characters.</li>
@@ -48,23 +49,21 @@ public final class SessionFilter {
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
     private final UrlFilter urls;
-    private final Clock clock;
 
-    public SessionFilter(UrlFilter urls, Clock clock) {
+    public SessionFilter(UrlFilter urls) {
         this.urls = Objects.requireNonNull(urls, "urls");
-        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /**
-     * Filters the value of a document's {@code sessions} key. Anything but a list keeps nothing
-     * and drops nothing (the caller counts a validation error because nothing was kept).
+     * Filters the value of a document's {@code sessions} key, judging times against {@code acceptedAt}, when the
+     * upload was accepted. Anything but a list keeps nothing and drops nothing (the caller counts a validation
+     * error because nothing was kept).
      */
-    public FilterResult filter(Object sessionsValue) {
+    public FilterResult filter(Object sessionsValue, Instant acceptedAt) {
         if (!(sessionsValue instanceof List<?> elements)) {
             return new FilterResult(List.of(), 0, Set.of());
         }
-        // One reading of the clock per upload, so that every session is judged against the same now.
-        long now = clock.instant().getEpochSecond();
+        long now = acceptedAt.getEpochSecond();
         List<Session> kept = new ArrayList<>();
         Set<String> droppedUrls = new HashSet<>();
         int dropped = 0;
@@ -83,8 +82,8 @@ public final class SessionFilter {
     }
 
     /** Filters a whole upload document: its {@code sessions} when it is a JSON object, else nothing. */
-    public FilterResult filterDocument(Object document) {
-        return filter(document instanceof Map<?, ?> map ? map.get("sessions") : null);
+    public FilterResult filterDocument(Object document, Instant acceptedAt) {
+        return filter(document instanceof Map<?, ?> map ? map.get("sessions") : null, acceptedAt);
     }
 
     /** The session {@code element} describes, or {@code null} when it breaks a rule. */

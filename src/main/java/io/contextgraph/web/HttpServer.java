@@ -58,11 +58,10 @@ public final class HttpServer implements AutoCloseable {
                 .maxConcurrentRequests(settings.maxConcurrentRequests())
                 .directHandlers(ProtocolErrors.all())
                 .shutdownGracePeriod(settings.shutdownGrace())
-                // Request bodies are limited by the API while streaming (with a clear 400), not here.
+                // Request bodies are limited by the API while streaming (with a JSON 413 and CORS), not here.
                 .maxPayloadSize(-1)
                 // The raw body is handed to the API untouched: it decodes gzip itself, with a size limit.
-                .contentEncoding(encoding -> encoding.contentEncodingsDiscoverServices(false)
-                        .addContentEncoding(new RawBodyEncoding()))
+                .contentEncoding(new RawBodies())
                 .connectionConfig(conn -> conn.readTimeout(settings.readTimeout()))
                 // Helidon applies no read timeout to server sockets: a connection waiting for (or dripping) a request
                 // line is closed by its idle check, which by default runs only every 2 minutes. Twice the read timeout,

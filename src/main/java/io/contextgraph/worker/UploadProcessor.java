@@ -5,6 +5,7 @@ import io.contextgraph.crypto.JweDecryptor;
 import io.contextgraph.data.FilterResult;
 import io.contextgraph.data.SessionFilter;
 import io.contextgraph.data.StorageKeys;
+import io.contextgraph.document.MalformedDocumentException;
 import io.contextgraph.observability.Metrics;
 import io.contextgraph.queue.Delivery;
 import io.contextgraph.queue.QueueStats;
@@ -16,7 +17,6 @@ import io.contextgraph.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -70,17 +70,17 @@ final class UploadProcessor {
         try {
             json = plaintext(task.body());
         } catch (DecryptionException e) {
-            metrics.increment("data.upload.error", 1, "reason", "encryption");
-            return new Outcome.Park("encryption: " + e.getMessage());
+            metrics.increment("data.upload.error", 1, "reason", e.reason());
+            return new Outcome.Park(e.reason() + ": " + e.getMessage());
         }
         Optional<Object> sessions;
         try {
             sessions = parser.sessions(json);
-        } catch (IOException e) {
+        } catch (MalformedDocumentException e) {
             metrics.increment("data.upload.error", 1, "reason", "json");
             return Outcome.DONE;
         }
-        FilterResult result = filter.filter(sessions.orElse(null));
+        FilterResult result = filter.filter(sessions.orElse(null), Instant.ofEpochMilli(task.acceptedAtMillis()));
         metrics.increment("data.session.drop", result.droppedSessions());
         metrics.increment("data.url.drop", result.droppedUrls().size());
         stats.recordDropped(result.droppedSessions()); // no-op for zero: counters never get a zero increment

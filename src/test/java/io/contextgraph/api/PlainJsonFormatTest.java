@@ -1,5 +1,6 @@
 package io.contextgraph.api;
 
+import io.contextgraph.document.UploadDocument;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,14 +27,15 @@ class PlainJsonFormatTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"[]", "\"text\"", "42", "null", "{", "{\"a\":}", "{\"a\": 1,}", "{} {}", "{}x",
-            "{'a': 1}", "{\"a\": NaN}", "{\"a\": \"unterminated}"})
+            "{'a': 1}", "{\"a\": NaN}", "{\"a\": \"unterminated}", "{\"a\": 1, \"a\": 2}",
+            "/* comment */ {}"})
     void refusesAnythingElse(String json) {
         assertThatThrownBy(() -> format.check(utf8(json))).isInstanceOf(BadRequestException.class);
     }
 
     @Test
     void judgesObjectsWithVeryManyDistinctNamesByTheirSyntaxOnly() {
-        // Escaped names send the body past the fast path to Jackson, which must only skip them, not intern 200 000.
+        // Names are only skipped, never interned: 200 000 distinct ones are judged by their syntax alone.
         StringBuilder json = new StringBuilder("{");
         for (int i = 0; i < 200_000; i++) {
             json.append(i == 0 ? "" : ",").append("\"\\u0061").append(i).append("\":").append(i);
@@ -53,13 +55,23 @@ class PlainJsonFormatTest {
     @Test
     void refusesDeepNestingBeforeItCanHurt() {
         String deep = "{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
-        assertThatThrownBy(() -> format.check(utf8(deep))).hasMessageContaining("nested too deeply");
+        assertThatThrownBy(() -> format.check(utf8(deep))).hasMessageContaining("nested deeper than 32");
     }
 
     @Test
     void acceptsNestingUpToTheLimit() {
-        int arrays = PlainJsonFormat.MAX_DEPTH - 1;
+        int arrays = UploadDocument.MAX_DEPTH - 1;
         String json = "{\"a\":" + "[".repeat(arrays) + "]".repeat(arrays) + "}";
         assertThatCode(() -> format.check(utf8(json))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void refusesDuplicateKeysAndOverlongNumbersWithAClearMessage() {
+        assertThatThrownBy(() -> format.check(utf8("{\"sessions\":[{\"url\":\"a\",\"url\":\"b\"}]}")))
+                .hasMessage("JSON object with a duplicate key");
+        String number = "9".repeat(UploadDocument.MAX_NUMBER_LENGTH);
+        assertThatCode(() -> format.check(utf8("{\"a\":" + number + "}"))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> format.check(utf8("{\"a\":" + number + "9}")))
+                .hasMessage("JSON number longer than 1000 characters");
     }
 }

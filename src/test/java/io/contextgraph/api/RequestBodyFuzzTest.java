@@ -24,7 +24,8 @@ class RequestBodyFuzzTest {
     private static final int CASES = 5_000;
     private static final int LIMIT = 64 * 1024;
     private final PlainJsonFormat format = new PlainJsonFormat();
-    private final BodyReader reader = new BodyReader(LIMIT);
+    private final InflightBudget budget = new InflightBudget(Long.MAX_VALUE / 2);
+    private final BodyReader reader = new BodyReader(LIMIT, budget);
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -56,11 +57,13 @@ class RequestBodyFuzzTest {
             }
             byte[] onWire = wire;
             try {
-                byte[] body = reader.read(ServerRequestHeaders.create(headers), new ByteArrayInputStream(onWire));
-                assertThat(body.length).isBetween(1, LIMIT);
-                format.check(body);
+                try (BodyReader.Held body = reader.read(ServerRequestHeaders.create(headers), new ByteArrayInputStream(onWire))) {
+                    assertThat(body.bytes().length).isBetween(1, LIMIT);
+                    assertThat(budget.held()).isEqualTo(body.bytes().length);
+                    format.check(body.bytes());
+                }
                 accepted++;
-            } catch (BadRequestException expected) {
+            } catch (BadRequestException | OverBudgetException expected) {
                 // the declared refusal
             } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
                 fail("seed " + seed + ", case " + i + " ("
@@ -68,6 +71,7 @@ class RequestBodyFuzzTest {
             }
         }
         assertThat(accepted).as("some cases are valid uploads").isPositive();
+        assertThat(budget.held()).as("every byte taken from the budget was given back").isZero();
     }
 
     @Test

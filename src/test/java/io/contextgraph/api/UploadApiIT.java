@@ -158,7 +158,7 @@ class UploadApiIT {
         Arrays.fill(big, (byte) ' ');
         big[0] = '{';
         big[LIMIT] = '}';
-        assertRefused(upload(Uploads.newUser(), big), 400, "larger than");
+        assertRefused(upload(Uploads.newUser(), big), 413, "larger than");
         assertThat(queued()).isEqualTo(before);
     }
 
@@ -200,7 +200,7 @@ class UploadApiIT {
             assertThat(queued()).isEqualTo(before);
             return;
         }
-        assertRefused(res, 400, "larger than");
+        assertRefused(res, 413, "larger than");
         assertThat(queued()).isEqualTo(before);
     }
 
@@ -215,7 +215,7 @@ class UploadApiIT {
             }
         }
         assertThat(out.size()).isLessThan(LIMIT);
-        assertRefused(upload(Uploads.newUser(), out.toByteArray(), "Content-Encoding", "gzip"), 400, "after gzip decoding");
+        assertRefused(upload(Uploads.newUser(), out.toByteArray(), "Content-Encoding", "gzip"), 413, "after gzip decoding");
         assertThat(queued()).isEqualTo(before);
         assertThat(Http.status(web.uri("/__lbheartbeat__"))).isEqualTo(200);
     }
@@ -228,9 +228,103 @@ class UploadApiIT {
         assertRefused(upload(Uploads.newUser(), Uploads.sessions(1), "Content-Encoding", "gzip"), 400, "broken gzip");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"br", "gzip, br", "gzip;q=1", "deflate", "x-unknown-coding", "gzip, gzip", "compress"})
+    void otherContentEncodingsAreRefusedWithTheApisAnswer(String coding) throws Exception {
+        long before = queued();
+        assertRefused(upload(Uploads.newUser(), gzip(Uploads.sessions(1)), "Content-Encoding", coding), 415, "gzip");
+        assertThat(queued()).isEqualTo(before);
+    }
+
     @Test
-    void otherContentEncodingsAreRefused() throws Exception {
-        assertRefused(upload(Uploads.newUser(), Uploads.sessions(1), "Content-Encoding", "br"), 415, "gzip");
+    void gzipInAnySpellingAndEmptyOrIdentityCodingsAreAccepted() throws Exception {
+        long before = queued();
+        for (String coding : new String[] {"GZIP", "Gzip", "x-gzip", "gzip, identity"}) {
+            assertThat(upload(Uploads.newUser(), gzip(Uploads.sessions(1)), "Content-Encoding", coding).statusCode())
+                    .as(coding).isEqualTo(200);
+        }
+        for (String coding : new String[] {"identity", "IDENTITY"}) {
+            assertThat(upload(Uploads.newUser(), Uploads.sessions(1), "Content-Encoding", coding).statusCode())
+                    .as(coding).isEqualTo(200);
+        }
+        // An empty Content-Encoding (the JDK client refuses to send one, so over a socket): no coding.
+        assertThat(rawExchange("POST /v1/upload HTTP/1.1\r\nHost: x\r\nX-User: " + Uploads.newUser()
+                + "\r\nContent-Encoding: \r\nContent-Length: " + Uploads.sessions(1).length + "\r\nConnection: close\r\n\r\n",
+                Uploads.sessions(1))).startsWith("HTTP/1.1 200");
+        assertThat(queued()).isEqualTo(before + 7);
+    }
+
+    @Test
+    void aClientThatWritesItsWholeOversizedBodyBeforeReadingReadsThe413() throws Exception {
+        // Like Python's urllib: the whole body goes out first, the answer is read afterwards.
+        byte[] body = new byte[LIMIT + 1024 * 1024];
+        Arrays.fill(body, (byte) ' ');
+        String declared = rawExchange("POST /v1/upload HTTP/1.1\r\nHost: x\r\nX-User: " + Uploads.newUser()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n", body);
+        assertReadable413(declared);
+
+        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+        for (int i = 0; i < 24; i++) { // 24 MiB in 1 MiB chunks
+            chunked.write(("100000\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunked.write(new byte[1024 * 1024]);
+            chunked.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        chunked.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String streamed = rawExchange("POST /v1/upload HTTP/1.1\r\nHost: x\r\nX-User: " + Uploads.newUser()
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n", chunked.toByteArray());
+        assertReadable413(streamed);
+        assertThat(Http.status(web.uri("/__lbheartbeat__"))).isEqualTo(200);
+    }
+
+    @Test
+    void pythonUrllibReadsThe413() throws Exception {
+        String script = String.join("\n",
+                "import sys, urllib.request, urllib.error",
+                "req = urllib.request.Request(sys.argv[1], data=b' ' * (11 * 1024 * 1024), method='POST',",
+                "    headers={'X-User': sys.argv[2], 'Content-Type': 'application/json'})",
+                "try:",
+                "    urllib.request.urlopen(req, timeout=60)",
+                "    print('no error')",
+                "except urllib.error.HTTPError as e:",
+                "    print(e.code, e.headers.get('Access-Control-Allow-Origin'), e.read().decode())");
+        Process python = new ProcessBuilder("python3", "-c", script, web.uri("/v1/upload").toString(), Uploads.newUser())
+                .redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(python.waitFor()).as(output).isZero();
+        assertThat(output).startsWith("413 * {").contains("\"status\":\"error\"", "larger than");
+    }
+
+    private static void assertReadable413(String answer) {
+        assertThat(answer).startsWith("HTTP/1.1 413");
+        String head = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+        assertThat(head).contains("access-control-allow-origin: *", "content-type: application/json",
+                "connection: close");
+        assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).startsWith("{\"status\":\"error\",\"message\":")
+                .contains("larger than");
+    }
+
+    /** Writes the request head and the whole body, and only then reads the answer: its head and Content-Length bytes. */
+    private static String rawExchange(String head, byte[] body) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", web.port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder answer = new StringBuilder();
+            while (!answer.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("connection closed before the answer's head: " + answer);
+                }
+                answer.append((char) b);
+            }
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(answer);
+            int bodyLength = length.find() ? Integer.parseInt(length.group(1)) : 0;
+            answer.append(new String(in.readNBytes(bodyLength), StandardCharsets.ISO_8859_1));
+            return answer.toString();
+        }
     }
 
     @Test
@@ -253,7 +347,7 @@ class UploadApiIT {
     @Test
     void deeplyNestedJsonIsRefused() throws Exception {
         String deep = "{\"a\":" + "[".repeat(50_000) + "]".repeat(50_000) + "}";
-        assertRefused(upload(Uploads.newUser(), deep.getBytes(StandardCharsets.UTF_8)), 400, "nested too deeply");
+        assertRefused(upload(Uploads.newUser(), deep.getBytes(StandardCharsets.UTF_8)), 400, "nested deeper than 32");
     }
 
     @Test

@@ -4,7 +4,16 @@ import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.SentrySink;
+import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import java.time.Duration;
 
@@ -83,5 +92,63 @@ class StartupIT {
             assertThat(web.output()).contains("\"stopped\"");
             assertThat(web.listening()).isFalse();
         }
+    }
+
+    @Test
+    void webOnATakenPortStopsWithOneLineNamingPort() throws Exception {
+        try (RedisServer redis = new RedisServer(); ServerSocket taken = takenPort()) {
+            try (RoleProcess web = RoleProcess.builder("web").name("taken-port").redis(redis.port())
+                    .env("PORT", Integer.toString(taken.getLocalPort())).start()) {
+                assertThat(web.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+                assertThat(web.output().strip().lines().toList()).containsExactly("contextgraph: configuration error: "
+                        + "PORT: cannot listen on port " + taken.getLocalPort() + ": Address already in use");
+            }
+        }
+    }
+
+    @Test
+    void standaloneOnATakenPortStopsWithOneLineNamingPort(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = takenPort();
+             RoleProcess standalone = RoleProcess.builder("standalone").name("taken-port-standalone").directory(dir)
+                     .env("PORT", Integer.toString(taken.getLocalPort())).start()) {
+            assertThat(standalone.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+            List<String> portLines = standalone.output().lines().filter(line -> line.contains("PORT")).toList();
+            assertThat(portLines).containsExactly("contextgraph: configuration error: "
+                    + "PORT: cannot listen on port " + taken.getLocalPort() + ": Address already in use");
+            assertThat(errorLines(standalone.output())).isEmpty();
+        }
+    }
+
+    @Test
+    void standaloneStopsOnSigtermWithoutAnErrorLine(@TempDir Path dir) throws Exception {
+        String user = Uploads.newUser();
+        try (RoleProcess standalone = RoleProcess.builder("standalone").name("sigterm-standalone").directory(dir).start()) {
+            standalone.awaitHttp(Duration.ofSeconds(90)).awaitLog("standalone.started", Duration.ofSeconds(30));
+            List<ProcessHandle> children = standalone.descendants();
+            assertThat(Http.post(standalone.uri("/v1/upload"), user, Uploads.sessions(1), "Content-Type", "application/json")
+                    .statusCode()).isEqualTo(200);
+            Path userFolder = dir.resolve("data/v1/sessions/user=" + user);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.isDirectory(userFolder));
+
+            // 143 = 128 + SIGTERM: the JVM's status after a signal its shutdown hooks handled.
+            assertThat(standalone.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+
+            assertThat(standalone.output()).contains("\"Type\":\"shutdown.done\"");
+            assertThat(errorLines(standalone.output())).isEmpty();
+            assertThat(children).as("the embedded redis-server is stopped, not orphaned").isNotEmpty()
+                    .noneMatch(ProcessHandle::isAlive);
+        }
+    }
+
+    /** A listener on every address, as another service on the host would hold it. */
+    private static ServerSocket takenPort() throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.bind(new InetSocketAddress(0));
+        return socket;
+    }
+
+    /** Log lines of syslog severity error or worse (MozLog "Severity" 0-3). */
+    private static List<String> errorLines(String output) {
+        return output.lines().filter(line -> line.matches(".*\"Severity\":[0-3],.*")).toList();
     }
 }

@@ -40,6 +40,16 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theInflightBudgetIsAQuarterOfTheHeapUnlessSet() {
+        assertThat(SettingsLoader.load(Role.WEB, env()).web().maxInflightBytes())
+                .isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(SettingsLoader.load(Role.WEB, env("MAX_INFLIGHT_BYTES", "33554432")).web().maxInflightBytes())
+                .isEqualTo(32L * 1024 * 1024);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("MAX_INFLIGHT_BYTES", "1000")))
+                .hasMessageContaining("MAX_INFLIGHT_BYTES");
+    }
+
+    @Test
     void readsEveryVariable() {
         Settings s = SettingsLoader.load(Role.WORKER, env(
                 "REDIS_HOST", "cache.example.com", "REDIS_PORT", "6380", "REDIS_PASSWORD", "pw", "REDIS_TLS", "true",
@@ -134,6 +144,26 @@ class SettingsLoaderTest {
         assertThat(SettingsLoader.load(Role.STANDALONE, env()).storage().usesS3()).isFalse();
         assertThat(SettingsLoader.load(Role.STANDALONE, env("DATA_DIR", "/tmp/cg")).storage().dataDir())
                 .isEqualTo(Path.of("/tmp/cg"));
+    }
+
+    @Test
+    void dataRetentionIsUnsetByDefaultAndReadAsADuration() {
+        assertThat(SettingsLoader.load(Role.STANDALONE, env()).storage().dataRetention())
+                .as("unset keeps stored data").isEmpty();
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("DATA_RETENTION", "270d")).storage().dataRetention())
+                .contains(Duration.ofDays(270));
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("DATA_RETENTION", "270 days")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("DATA_RETENTION");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("DATA_RETENTION", "2h")))
+                .as("shorter than a day").isInstanceOf(ConfigException.class).hasMessageContaining("DATA_RETENTION");
+    }
+
+    @Test
+    void dataRetentionIsRefusedWithABucket() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE,
+                env("DATA_RETENTION", "270d", "S3_BUCKET", "com-example-dev-us-west-2-contextgraph")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("DATA_RETENTION").hasMessageContaining("lifecycle rule");
     }
 
     @Test

@@ -12,9 +12,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * JWEs made by independent code are accepted by {@link JweShape} and decrypted by
- * {@link JweDecryptor}: the npm {@code jose} package, and the WebCrypto example that client
- * developers copy ({@code docs/examples/jwe-webcrypto.mjs}), both run by {@link NodeJose}.
+ * JWEs made by independent code from the JWK as {@code /v1/jwk} serves it are accepted by
+ * {@link JweShape} and decrypted by {@link JweDecryptor}, for every accepted algorithm: the npm
+ * {@code jose} and {@code node-jose} packages (two independent JOSE implementations), and the
+ * WebCrypto example that client developers copy ({@code docs/examples/jwe-webcrypto.mjs}), all run
+ * by {@link NodeJose}.
  */
 class JoseInteropIT {
 
@@ -41,6 +43,31 @@ class JoseInteropIT {
         assertThat(new String(Jwes.unb64(Jwes.Parts.of(jwe).get(0)), StandardCharsets.UTF_8)).contains("\"" + alg + "\"");
         shape.check(jwe.getBytes(StandardCharsets.US_ASCII));
         assertThat(new String(decryptor.decrypt(jwe), StandardCharsets.UTF_8)).isEqualTo(DOCUMENT);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"RSA-OAEP", "RSA-OAEP-256"})
+    void decryptsWhatTheNodeJosePackageEncrypts(String alg) throws Exception {
+        String jwe = nodeJose.encryptWithNodeJose(DOCUMENT.getBytes(StandardCharsets.UTF_8), alg, jwk);
+
+        String header = new String(Jwes.unb64(Jwes.Parts.of(jwe).get(0)), StandardCharsets.UTF_8);
+        assertThat(header).contains("\"" + alg + "\"", PublicJwk.thumbprint(TestKeys.servicePublic()));
+        shape.check(jwe.getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(decryptor.decrypt(jwe), StandardCharsets.UTF_8)).isEqualTo(DOCUMENT);
+    }
+
+    @Test
+    void aJweForAnotherKeyIdIsToldApartFromOtherFailures() throws Exception {
+        // node-jose writes the JWK's kid into the header: the mismatched pair case of a misconfiguration.
+        String otherJwk = PublicJwk.json((RSAPublicKey) TestKeys.OTHER.getPublic());
+
+        String jwe = nodeJose.encryptWithNodeJose(DOCUMENT.getBytes(StandardCharsets.UTF_8), "RSA-OAEP", otherJwk);
+
+        shape.check(jwe.getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> decryptor.decrypt(jwe))
+                .isInstanceOfSatisfying(DecryptionException.class, e -> assertThat(e.reason()).isEqualTo("key"))
+                .hasMessageContaining(PublicJwk.thumbprint(TestKeys.servicePublic()))
+                .hasMessageNotContaining(PublicJwk.thumbprint((RSAPublicKey) TestKeys.OTHER.getPublic()));
     }
 
     @Test

@@ -61,6 +61,27 @@ class JweDecryptorTest {
         String jwe = Jwes.encrypt("RSA-OAEP-256", (RSAPublicKey) TestKeys.OTHER.getPublic(), DOCUMENT);
 
         assertFails(jwe, "decryption failed");
+        assertThatThrownBy(() -> decryptor.decrypt(jwe))
+                .isInstanceOfSatisfying(DecryptionException.class, e -> assertThat(e.reason()).isEqualTo("encryption"));
+    }
+
+    @Test
+    void tellsAJweForAnotherKeyIdApart() {
+        RSAPublicKey other = (RSAPublicKey) TestKeys.OTHER.getPublic();
+        JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM)
+                .keyID(PublicJwk.thumbprint(other)).build();
+
+        assertThatThrownBy(() -> decryptor.decrypt(Jwes.encrypt(header, other, DOCUMENT)))
+                .isInstanceOfSatisfying(DecryptionException.class, e -> assertThat(e.reason()).isEqualTo("key"))
+                .hasMessageContaining(PublicJwk.thumbprint(TestKeys.servicePublic()));
+        assertThat(decryptor.keyId()).contains(PublicJwk.thumbprint(TestKeys.servicePublic()));
+    }
+
+    @Test
+    void aForeignKidDoesNotMatterWhenTheJweDecrypts() throws Exception {
+        JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.RSA_OAEP, EncryptionMethod.A256GCM).keyID("label").build();
+
+        assertThat(decryptor.decrypt(Jwes.encrypt(header, TestKeys.servicePublic(), DOCUMENT))).isEqualTo(DOCUMENT);
     }
 
     @ParameterizedTest

@@ -23,10 +23,10 @@ class PublicJwkTest {
 
         List<String> names = new ArrayList<>();
         jwk.fieldNames().forEachRemaining(names::add);
-        assertThat(names).containsExactlyInAnyOrder("kty", "n", "e", "use", "alg", "kid");
+        // No "alg": WebCrypto refuses a JWK whose alg differs from the algorithm it is imported for.
+        assertThat(names).containsExactlyInAnyOrder("kty", "n", "e", "use", "kid");
         assertThat(jwk.get("kty").asText()).isEqualTo("RSA");
         assertThat(jwk.get("use").asText()).isEqualTo("enc");
-        assertThat(jwk.get("alg").asText()).isEqualTo("RSA-OAEP-256");
     }
 
     @Test

@@ -131,7 +131,8 @@ class RsaKeysTest {
     void refusesMismatchedOrEncryptedOrBrokenPem() {
         String body = Base64.getEncoder().encodeToString(TestKeys.servicePublic().getEncoded());
         assertRefused(RsaKeys::publicKeyFromEnv,
-                TestKeys.env("-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n"), "ends with");
+                TestKeys.env("-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n"),
+                "-----END PUBLIC KEY----- not found");
         String encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
                 + body + "\n-----END RSA PRIVATE KEY-----\n";
         assertRefused(RsaKeys::privateKeyFromEnv, TestKeys.env(encrypted), "encrypted keys are not supported");
@@ -160,6 +161,20 @@ class RsaKeysTest {
 
         assertRefused(RsaKeys::publicKeyFromEnv, TestKeys.spkiEnv(small), "key shorter than 2048 bits");
         assertRefused(RsaKeys::privateKeyFromEnv, TestKeys.pkcs8Env(small), "key shorter than 2048 bits");
+    }
+
+    @Test
+    void generatedPairsReadBackFromTheirEnvironmentValues() {
+        KeyPair pair = RsaKeys.generate(2048);
+
+        RSAPublicKey publicKey = RsaKeys.publicKeyFromEnv(RsaKeys.publicKeyEnv((RSAPublicKey) pair.getPublic()));
+        RSAPrivateKey privateKey = RsaKeys.privateKeyFromEnv(RsaKeys.privateKeyEnv((RSAPrivateKey) pair.getPrivate()));
+
+        assertThat(publicKey).isEqualTo(pair.getPublic());
+        assertThat(RsaKeys.samePair(publicKey, privateKey)).isTrue();
+        assertThat(publicKey.getPublicExponent()).isEqualTo(BigInteger.valueOf(65537));
+        assertThat(RsaKeys.publicKeyEnv(publicKey)).doesNotContain("\n", "=\n", " ");
+        assertThatThrownBy(() -> RsaKeys.generate(1024)).isInstanceOf(KeyFormatException.class);
     }
 
     @Test

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,13 +25,13 @@ class SessionFilterTest {
     private static final long MAX_DURATION = 21 * DAY * 1000;
     private static final String URL = "https://www.example.com/path?q=1";
 
-    private final SessionFilter filter = new SessionFilter(
-            new UrlFilter(Blocklist.of(List.of("blocked.com"))),
-            Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+    private static final Instant ACCEPTED = Instant.ofEpochSecond(NOW);
+
+    private final SessionFilter filter = new SessionFilter(new UrlFilter(Blocklist.of(List.of("blocked.com"))));
 
     @Test
     void keepsAValidSessionWithAllFields() {
-        FilterResult result = filter.filter(List.of(session(URL, NOW, 2400L, "-31-2")));
+        FilterResult result = filter.filter(List.of(session(URL, NOW, 2400L, "-31-2")), ACCEPTED);
         assertThat(result.kept()).containsExactly(new Session(URL, NOW, 2400, "-31-2"));
         assertThat(result.droppedSessions()).isZero();
         assertThat(result.droppedUrls()).isEmpty();
@@ -45,7 +43,7 @@ class SessionFilterTest {
         Map<String, Object> example = Map.of(
                 "url", "https://www.example.com/path?q=1", "start_time", 1764000000,
                 "duration", 2400, "tab_id", "-31-2");
-        assertThat(filter.filter(List.of(example)).kept())
+        assertThat(filter.filter(List.of(example), ACCEPTED).kept())
                 .containsExactly(new Session("https://www.example.com/path?q=1", 1764000000L, 2400L, "-31-2"));
     }
 
@@ -54,7 +52,7 @@ class SessionFilterTest {
         Map<String, Object> session = session(URL, NOW, 10, "ab");
         session.put("title", "My bank statement");
         session.put("nested", Map.of("cookies", List.of("secret")));
-        Session kept = filter.filter(List.of(session)).kept().getFirst();
+        Session kept = filter.filter(List.of(session), ACCEPTED).kept().getFirst();
         assertThat(kept.toJsonObject())
                 .containsOnlyKeys("url", "start_time", "duration", "tab_id")
                 .doesNotContainValue("My bank statement");
@@ -67,7 +65,7 @@ class SessionFilterTest {
                 session("https://blocked.com/", NOW, 1, null),
                 session("https://b.example.com/", NOW, 2, null),
                 "not a session",
-                session("https://c.example.com/", NOW, 3, null)));
+                session("https://c.example.com/", NOW, 3, null)), ACCEPTED);
         assertThat(result.kept()).extracting(Session::url)
                 .containsExactly("https://a.example.com/", "https://b.example.com/", "https://c.example.com/");
         assertThat(result.droppedSessions()).isEqualTo(2);
@@ -93,17 +91,17 @@ class SessionFilterTest {
     @ParameterizedTest(name = "start_time {0}: kept {1}")
     @MethodSource("startTimes")
     void startTimeWindow(long startTime, boolean kept) {
-        assertThat(filter.filter(List.of(session(URL, startTime, null, null))).kept()).hasSize(kept ? 1 : 0);
+        assertThat(filter.filter(List.of(session(URL, startTime, null, null)), ACCEPTED).kept()).hasSize(kept ? 1 : 0);
     }
 
     @Test
-    void boundsAreWholeSecondsOfTheClock() {
-        SessionFilter halfPast = new SessionFilter(new UrlFilter(Blocklist.of(List.of())),
-                Clock.fixed(Instant.ofEpochSecond(NOW, 999_000_000), ZoneOffset.UTC));
-        assertThat(halfPast.filter(List.of(session(URL, NOW + DAY, null, null))).kept()).hasSize(1);
-        assertThat(halfPast.filter(List.of(session(URL, NOW + DAY + 1, null, null))).kept()).isEmpty();
-        assertThat(halfPast.filter(List.of(session(URL, NOW - 14 * DAY, null, null))).kept()).hasSize(1);
-        assertThat(halfPast.filter(List.of(session(URL, NOW - 14 * DAY - 1, null, null))).kept()).isEmpty();
+    void boundsAreWholeSecondsOfTheAcceptanceTime() {
+        Instant halfPastNow = Instant.ofEpochSecond(NOW, 999_000_000);
+        SessionFilter any = new SessionFilter(new UrlFilter(Blocklist.of(List.of())));
+        assertThat(any.filter(List.of(session(URL, NOW + DAY, null, null)), halfPastNow).kept()).hasSize(1);
+        assertThat(any.filter(List.of(session(URL, NOW + DAY + 1, null, null)), halfPastNow).kept()).isEmpty();
+        assertThat(any.filter(List.of(session(URL, NOW - 14 * DAY, null, null)), halfPastNow).kept()).hasSize(1);
+        assertThat(any.filter(List.of(session(URL, NOW - 14 * DAY - 1, null, null)), halfPastNow).kept()).isEmpty();
     }
 
     static Stream<Arguments> startTimeValues() {
@@ -130,14 +128,14 @@ class SessionFilterTest {
     void startTimeMustBeAJsonInteger(Object value, boolean kept) {
         Map<String, Object> session = session(URL, NOW, null, null);
         session.put("start_time", value);
-        assertThat(filter.filter(List.of(session)).kept()).hasSize(kept ? 1 : 0);
+        assertThat(filter.filter(List.of(session), ACCEPTED).kept()).hasSize(kept ? 1 : 0);
     }
 
     @Test
     void startTimeIsRequired() {
         Map<String, Object> session = session(URL, NOW, null, null);
         session.remove("start_time");
-        assertThat(filter.filter(List.of(session)).droppedSessions()).isEqualTo(1);
+        assertThat(filter.filter(List.of(session), ACCEPTED).droppedSessions()).isEqualTo(1);
     }
 
     // duration
@@ -161,13 +159,13 @@ class SessionFilterTest {
     void durationIsKeptOrClamped(Object value, long expected) {
         Map<String, Object> session = session(URL, NOW, null, null);
         session.put("duration", value);
-        assertThat(filter.filter(List.of(session)).kept()).singleElement()
+        assertThat(filter.filter(List.of(session), ACCEPTED).kept()).singleElement()
                 .extracting(Session::durationMillis).isEqualTo(expected);
     }
 
     @Test
     void missingDurationMeansZero() {
-        assertThat(filter.filter(List.of(session(URL, NOW, null, null))).kept()).singleElement()
+        assertThat(filter.filter(List.of(session(URL, NOW, null, null)), ACCEPTED).kept()).singleElement()
                 .extracting(Session::durationMillis).isEqualTo(0L);
     }
 
@@ -181,7 +179,7 @@ class SessionFilterTest {
     void dropsBadDurations(Object value) {
         Map<String, Object> session = session(URL, NOW, null, null);
         session.put("duration", value);
-        FilterResult result = filter.filter(List.of(session));
+        FilterResult result = filter.filter(List.of(session), ACCEPTED);
         assertThat(result.kept()).isEmpty();
         assertThat(result.droppedSessions()).isEqualTo(1);
         assertThat(result.droppedUrls()).containsExactly(URL);
@@ -213,7 +211,7 @@ class SessionFilterTest {
     void tabId(Object value, boolean kept) {
         Map<String, Object> session = session(URL, NOW, null, null);
         session.put("tab_id", value);
-        List<Session> result = filter.filter(List.of(session)).kept();
+        List<Session> result = filter.filter(List.of(session), ACCEPTED).kept();
         if (kept) {
             assertThat(result).singleElement().extracting(Session::tabId).isEqualTo(value);
         } else {
@@ -225,7 +223,7 @@ class SessionFilterTest {
     void missingOrNullTabIdIsAbsent() {
         Map<String, Object> withNull = session(URL, NOW, null, null);
         withNull.put("tab_id", null);
-        FilterResult result = filter.filter(List.of(session(URL, NOW, null, null), withNull));
+        FilterResult result = filter.filter(List.of(session(URL, NOW, null, null), withNull), ACCEPTED);
         assertThat(result.kept()).extracting(Session::tabId).containsExactly(null, null);
         assertThat(result.kept().getFirst().toJsonObject()).doesNotContainKey("tab_id");
     }
@@ -241,7 +239,7 @@ class SessionFilterTest {
     void dropsNonStringUrlsWithoutCountingThemAsUrls(Object value) {
         Map<String, Object> session = session(URL, NOW, null, null);
         session.put("url", value);
-        FilterResult result = filter.filter(List.of(session));
+        FilterResult result = filter.filter(List.of(session), ACCEPTED);
         assertThat(result.droppedSessions()).isEqualTo(1);
         assertThat(result.droppedUrls()).isEmpty();
     }
@@ -252,7 +250,7 @@ class SessionFilterTest {
         missing.remove("url");
         Map<String, Object> nullUrl = session(URL, NOW, null, null);
         nullUrl.put("url", null);
-        FilterResult result = filter.filter(List.of(missing, nullUrl));
+        FilterResult result = filter.filter(List.of(missing, nullUrl), ACCEPTED);
         assertThat(result.droppedSessions()).isEqualTo(2);
         assertThat(result.droppedUrls()).isEmpty();
     }
@@ -264,7 +262,7 @@ class SessionFilterTest {
                 session("http://127.0.0.1/", NOW, null, null),
                 session("https://www.blocked.com/", NOW, null, null),
                 session(URL, NOW - 15 * DAY, null, null),       // a good URL in a bad session
-                session(URL, NOW, null, null)));
+                session(URL, NOW, null, null)), ACCEPTED);
         assertThat(result.kept()).hasSize(1);
         assertThat(result.droppedSessions()).isEqualTo(4);
         assertThat(result.droppedUrls())
@@ -277,7 +275,7 @@ class SessionFilterTest {
                 session("ftp://example.com/", NOW, null, null),
                 session("https://user@example.com/", NOW, null, null),
                 session("https://example.com:8080/", NOW, null, null),
-                session("http://localhost/", NOW, null, null))).kept()).isEmpty();
+                session("http://localhost/", NOW, null, null)), ACCEPTED).kept()).isEmpty();
     }
 
     // the shape of the input
@@ -289,7 +287,7 @@ class SessionFilterTest {
     @ParameterizedTest(name = "sessions {0}")
     @MethodSource("notALists")
     void anythingButAListKeepsNothing(Object value) {
-        FilterResult result = filter.filter(value);
+        FilterResult result = filter.filter(value, ACCEPTED);
         assertThat(result.kept()).isEmpty();
         assertThat(result.keptNothing()).isTrue();
         assertThat(result.droppedSessions()).isZero();
@@ -298,13 +296,13 @@ class SessionFilterTest {
 
     @Test
     void anEmptyListKeepsNothing() {
-        assertThat(filter.filter(List.of()).keptNothing()).isTrue();
+        assertThat(filter.filter(List.of(), ACCEPTED).keptNothing()).isTrue();
     }
 
     @Test
     void elementsThatAreNoObjectsAreDropped() {
         FilterResult result = filter.filter(Arrays.asList(null, "x", 1, 2.5, true, List.of(), List.of(URL, NOW),
-                session(URL, NOW, null, null)));
+                session(URL, NOW, null, null)), ACCEPTED);
         assertThat(result.kept()).hasSize(1);
         assertThat(result.droppedSessions()).isEqualTo(7);
         assertThat(result.droppedUrls()).isEmpty();
@@ -315,11 +313,11 @@ class SessionFilterTest {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("sessions", List.of(session(URL, NOW, null, null)));
         document.put("client", "extension 1.2");
-        assertThat(filter.filterDocument(document).kept()).hasSize(1);
-        assertThat(filter.filterDocument(Map.of("session", List.of(session(URL, NOW, null, null)))).keptNothing())
+        assertThat(filter.filterDocument(document, ACCEPTED).kept()).hasSize(1);
+        assertThat(filter.filterDocument(Map.of("session", List.of(session(URL, NOW, null, null))), ACCEPTED).keptNothing())
                 .isTrue();
-        assertThat(filter.filterDocument(List.of(session(URL, NOW, null, null))).keptNothing()).isTrue();
-        assertThat(filter.filterDocument(null).keptNothing()).isTrue();
+        assertThat(filter.filterDocument(List.of(session(URL, NOW, null, null)), ACCEPTED).keptNothing()).isTrue();
+        assertThat(filter.filterDocument(null, ACCEPTED).keptNothing()).isTrue();
     }
 
     @Test
@@ -330,7 +328,7 @@ class SessionFilterTest {
         }
         Map<String, Object> session = session(URL, NOW, null, null);
         session.put("extra", deep);
-        assertThat(filter.filter(List.of(session)).kept()).hasSize(1);
+        assertThat(filter.filter(List.of(session), ACCEPTED).kept()).hasSize(1);
     }
 
     @Test
@@ -339,7 +337,7 @@ class SessionFilterTest {
         Map<String, Object> good = session(URL, NOW, 1L, "ab");
         List<Object> sessions = new ArrayList<>(Collections.nCopies(999_000, stale));
         sessions.addAll(Collections.nCopies(1_000, good));
-        FilterResult result = filter.filter(sessions);
+        FilterResult result = filter.filter(sessions, ACCEPTED);
         assertThat(result.kept()).hasSize(1_000);
         assertThat(result.droppedSessions()).isEqualTo(999_000);
         assertThat(result.droppedUrls()).containsExactly(URL);

@@ -7,6 +7,7 @@ import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.RSAEncrypter;
+import io.contextgraph.crypto.PublicJwk;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -103,6 +104,11 @@ class MetricsConformanceIT {
                 awaitLine(statsd, "data.upload.error:1|c|#reason:json");
                 upload(web, Uploads.newUser(), jwe((RSAPublicKey) other.getPublic(), Uploads.sessions(1)));
                 awaitLine(statsd, "data.upload.error:1|c|#reason:encryption");
+                // Encrypted to the kid of another key: the web's PUBLIC_KEY is not the pair of the worker's PRIVATE_KEY.
+                upload(web, Uploads.newUser(), jwe(new JWEHeader.Builder(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM)
+                        .keyID(PublicJwk.thumbprint((RSAPublicKey) other.getPublic())).build(),
+                        (RSAPublicKey) other.getPublic(), Uploads.sessions(1)));
+                awaitLine(statsd, "data.upload.error:1|c|#reason:key");
 
                 s3.stop();
                 upload(web, Uploads.newUser(), jwe(servicePublic, Uploads.sessions(1)));
@@ -244,8 +250,11 @@ class MetricsConformanceIT {
     }
 
     private static String jwe(RSAPublicKey key, byte[] plaintext) {
-        JWEObject jwe = new JWEObject(new JWEHeader(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM),
-                new Payload(plaintext));
+        return jwe(new JWEHeader(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM), key, plaintext);
+    }
+
+    private static String jwe(JWEHeader header, RSAPublicKey key, byte[] plaintext) {
+        JWEObject jwe = new JWEObject(header, new Payload(plaintext));
         try {
             jwe.encrypt(new RSAEncrypter(key));
         } catch (JOSEException e) {

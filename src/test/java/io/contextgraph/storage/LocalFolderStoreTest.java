@@ -3,13 +3,19 @@ package io.contextgraph.storage;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -106,18 +112,42 @@ class LocalFolderStoreTest {
         // A temporary file left behind by a crash mid-write goes too, without being counted.
         Files.writeString(root.resolve(ABC + "date=2026-11-25/.tmp-123.part"), "partial");
 
-        long deleted = store.deletePrefix(ABC);
+        Removal removal = store.deletePrefix(ABC, key -> true);
 
-        assertThat(deleted).isEqualTo(3);
+        assertThat(removal).isEqualTo(new Removal(3, 0));
         assertThat(root.resolve("v1/sessions/user=abc")).doesNotExist();
         assertThat(root.resolve(ABCD + "date=2026-11-25/4.json.gz")).exists();
+    }
+
+    @Test
+    void delete_prefix_keeps_the_keys_the_predicate_refuses_and_their_folders() throws IOException {
+        String old1 = ABC + "date=2026-11-24/1.json.gz";
+        String old2 = ABC + "date=2026-11-25/2.json.gz";
+        String kept = ABC + "date=2026-11-25/3.json.gz";
+        String keptAlone = ABC + "date=2026-11-26/4.json.gz";
+        for (String key : List.of(old1, old2, kept, keptAlone)) {
+            store.put(key, gzip(key));
+        }
+        store.put(ABCD + "date=2026-11-25/5.json.gz", gzip("5"));
+        List<String> asked = new java.util.ArrayList<>();
+
+        Removal removal = store.deletePrefix(ABC, key -> {
+            asked.add(key);
+            return !key.equals(kept) && !key.equals(keptAlone);
+        });
+
+        assertThat(removal).isEqualTo(new Removal(2, 0));
+        assertThat(asked).containsExactlyInAnyOrder(old1, old2, kept, keptAlone);
+        assertThat(filesUnder(root)).containsExactlyInAnyOrder(
+                root.resolve(kept), root.resolve(keptAlone), root.resolve(ABCD + "date=2026-11-25/5.json.gz"));
+        assertThat(root.resolve(ABC + "date=2026-11-24")).as("emptied folder").doesNotExist();
     }
 
     @Test
     void delete_prefix_of_an_unknown_user_deletes_nothing() {
         store.put(ABCD + "date=2026-11-25/4.json.gz", gzip("4"));
 
-        assertThat(store.deletePrefix(ABC)).isZero();
+        assertThat(store.deletePrefix(ABC, key -> true)).isEqualTo(Removal.NONE);
         assertThat(root.resolve(ABCD + "date=2026-11-25/4.json.gz")).exists();
     }
 
@@ -125,10 +155,104 @@ class LocalFolderStoreTest {
     void delete_prefix_removes_emptied_parent_folders_but_not_the_root() {
         store.put(ABC + "date=2026-11-25/1.json.gz", gzip("1"));
 
-        assertThat(store.deletePrefix(ABC)).isEqualTo(1);
+        assertThat(store.deletePrefix(ABC, key -> true)).isEqualTo(new Removal(1, 0));
 
         assertThat(root).isDirectory();
         assertThat(root.resolve("v1")).doesNotExist();
+    }
+
+    @Test
+    void retention_removes_the_objects_of_days_wholly_older_than_it_and_keeps_the_rest() throws IOException {
+        // 270 days before 2026-12-01T10:00Z is 2026-03-06T10:00Z: 2026-03-05 ended before it, 2026-03-06 did not.
+        LocalFolderStore retaining = new LocalFolderStore(root, Optional.of(Duration.ofDays(270)),
+                Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC));
+        String expired = ABC + "date=2026-03-05/old.json.gz";
+        String expiredToo = ABC + "date=2025-01-01/older.json.gz";
+        String kept = ABC + "date=2026-03-06/kept.json.gz";
+        String recent = ABC + "date=2026-11-30/recent.json.gz";
+        String othersExpired = ABCD + "date=2026-03-05/old.json.gz";
+        for (String key : List.of(expired, expiredToo, kept, recent, othersExpired)) {
+            retaining.put(key, gzip(key));
+        }
+        // Outside the layout: no day to judge by, so kept.
+        String undated = ABC + "notes/undated.json.gz";
+        retaining.put(undated, gzip("?"));
+
+        assertThat(retaining.removeExpired()).isEqualTo(3);
+
+        assertThat(filesUnder(root)).containsExactlyInAnyOrder(
+                root.resolve(kept), root.resolve(recent), root.resolve(undated));
+        assertThat(root.resolve(ABC + "date=2026-03-05")).doesNotExist();
+        assertThat(root.resolve("v1/sessions/user=abcd")).as("an emptied user folder goes").doesNotExist();
+        assertThat(retaining.removeExpired()).isZero();
+    }
+
+    @Test
+    void retention_removes_a_day_once_its_last_moment_is_older_than_the_retention() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-30T23:59:59Z"));
+        LocalFolderStore retaining = new LocalFolderStore(root, Optional.of(Duration.ofDays(1)), clock);
+        String key = ABC + "date=2026-11-29/a.json.gz";
+        retaining.put(key, gzip("a"));
+
+        assertThat(retaining.removeExpired()).as("accepted at 23:59:59 on the 29th, it may be under a day old").isZero();
+        assertThat(root.resolve(key)).exists();
+
+        clock.now = Instant.parse("2026-12-01T00:00:00Z");
+        assertThat(retaining.removeExpired()).isEqualTo(1);
+        assertThat(root.resolve(key)).doesNotExist();
+    }
+
+    @Test
+    void without_retention_nothing_is_ever_removed() {
+        LocalFolderStore keeping = new LocalFolderStore(root, Optional.empty(),
+                Clock.fixed(Instant.parse("2126-01-01T00:00:00Z"), ZoneOffset.UTC));
+        keeping.put(ABC + "date=2000-01-01/a.json.gz", gzip("a"));
+
+        assertThat(keeping.removeExpired()).isZero();
+        keeping.startRetentionSweeps();
+        keeping.close();
+
+        assertThat(root.resolve(ABC + "date=2000-01-01/a.json.gz")).exists();
+    }
+
+    @Test
+    void retention_sweeps_start_with_a_sweep_and_stop_on_close() {
+        LocalFolderStore retaining = new LocalFolderStore(root, Optional.of(Duration.ofDays(270)),
+                Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC));
+        retaining.put(ABC + "date=2026-01-01/old.json.gz", gzip("old"));
+        retaining.put(ABC + "date=2026-11-30/new.json.gz", gzip("new"));
+        try {
+            retaining.startRetentionSweeps();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(root.resolve(ABC + "date=2026-01-01")));
+        } finally {
+            retaining.close();
+        }
+        assertThat(root.resolve(ABC + "date=2026-11-30/new.json.gz")).exists();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("data-retention"));
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class MutableClock extends Clock {
+        volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
     @ParameterizedTest
@@ -161,7 +285,7 @@ class LocalFolderStoreTest {
         store.put(ABC + "date=2026-11-25/1.json.gz", gzip("1"));
         writeQuietly(outside);
 
-        assertThatThrownBy(() -> store.deletePrefix(prefix)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.deletePrefix(prefix, key -> true)).isInstanceOf(IllegalArgumentException.class);
 
         assertThat(outside).exists();
         assertThat(root.resolve(ABC + "date=2026-11-25/1.json.gz")).exists();

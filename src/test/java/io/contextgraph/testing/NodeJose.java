@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * JWE producers independent of our Java code, run with Node.js: the npm {@code jose} package
- * (pinned in {@code src/test/node/jose-interop/package-lock.json}) and the WebCrypto example that
+ * JWE producers independent of our Java code, run with Node.js: the npm {@code jose} and
+ * {@code node-jose} packages, two independent JOSE implementations (pinned in
+ * {@code src/test/node/jose-interop/package-lock.json}), and the WebCrypto example that
  * client developers copy ({@code docs/examples/jwe-webcrypto.mjs}). Needs Node.js 20+ and npm;
  * fails, rather than skips, without them, so that CI cannot pass without running the interop tests.
  */
@@ -42,9 +43,9 @@ public final class NodeJose {
             Files.copy(node.basedir.resolve("src/test/node/jose-interop").resolve(file), node.work.resolve(file),
                     StandardCopyOption.REPLACE_EXISTING);
         }
-        if (!node.joseInstalledAsPinned()) {
+        if (!node.installedAsPinned()) {
             Result npm = node.run(List.of("npm", "ci", "--no-audit", "--no-fund"), null, NPM_TIMEOUT_SECONDS);
-            if (npm.exitCode() != 0 || !node.joseInstalledAsPinned()) {
+            if (npm.exitCode() != 0 || !node.installedAsPinned()) {
                 fail("npm ci in " + node.work + " failed (exit " + npm.exitCode() + "): " + npm.stderr());
             }
         }
@@ -54,6 +55,11 @@ public final class NodeJose {
     /** A compact JWE of {@code plaintext} made by the npm {@code jose} package: {@code alg} key wrapping, A256GCM. */
     public String encryptWithJose(byte[] plaintext, String alg, String publicJwkJson) throws Exception {
         return node(plaintext, "jose", alg, publicJwkJson);
+    }
+
+    /** A compact JWE of {@code plaintext} made by the npm {@code node-jose} package: {@code alg} key wrapping, A256GCM. */
+    public String encryptWithNodeJose(byte[] plaintext, String alg, String publicJwkJson) throws Exception {
+        return node(plaintext, "node-jose", alg, publicJwkJson);
     }
 
     /** A compact JWE of {@code plaintext} made by {@code docs/examples/jwe-webcrypto.mjs} (WebCrypto, as in a browser). */
@@ -86,14 +92,18 @@ public final class NodeJose {
         assertThat(major).as("Node.js major version (20+ needed), found " + text).isGreaterThanOrEqualTo(20);
     }
 
-    private boolean joseInstalledAsPinned() throws IOException {
-        Path installed = work.resolve("node_modules/jose/package.json");
-        if (!Files.exists(installed)) {
-            return false;
-        }
+    /** Whether every dependency of package.json is installed at its pinned version. */
+    private boolean installedAsPinned() throws IOException {
         ObjectMapper mapper = new ObjectMapper();
-        String pinned = mapper.readTree(work.resolve("package.json").toFile()).path("dependencies").path("jose").asText();
-        return pinned.equals(mapper.readTree(installed.toFile()).path("version").asText());
+        var pinned = mapper.readTree(work.resolve("package.json").toFile()).path("dependencies").properties();
+        for (var dependency : pinned) {
+            Path installed = work.resolve("node_modules").resolve(dependency.getKey()).resolve("package.json");
+            if (!Files.exists(installed)
+                    || !dependency.getValue().asText().equals(mapper.readTree(installed.toFile()).path("version").asText())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private record Result(int exitCode, String stdout, String stderr) {

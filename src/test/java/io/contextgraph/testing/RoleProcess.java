@@ -43,6 +43,7 @@ public final class RoleProcess implements AutoCloseable {
         private final Map<String, String> env = new HashMap<>();
         private String name = "role";
         private Path directory;
+        private final List<String> jvmFlags = new ArrayList<>();
 
         private Builder(List<String> args) {
             this.args = args;
@@ -58,6 +59,12 @@ public final class RoleProcess implements AutoCloseable {
             return this;
         }
 
+        /** Leaves a variable out of the environment (e.g. one of the AWS defaults above). */
+        public Builder unset(String key) {
+            env.remove(key);
+            return this;
+        }
+
         public Builder redis(int redisPort) {
             env.put("REDIS_HOST", "127.0.0.1");
             env.put("REDIS_PORT", Integer.toString(redisPort));
@@ -67,6 +74,12 @@ public final class RoleProcess implements AutoCloseable {
         /** The working directory of the process (default: the test's own). */
         public Builder directory(Path workingDirectory) {
             this.directory = workingDirectory;
+            return this;
+        }
+
+        /** JVM flags after the defaults, so that e.g. {@code -Xmx256m} overrides the default heap. */
+        public Builder jvm(String... flags) {
+            jvmFlags.addAll(List.of(flags));
             return this;
         }
 
@@ -83,7 +96,9 @@ public final class RoleProcess implements AutoCloseable {
             Files.createDirectories(logs);
             Path log = Files.createTempFile(logs, name + "-", ".log");
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-jar", jar()));
+                    "-XX:TieredStopAtLevel=1"));
+            command.addAll(jvmFlags);
+            command.addAll(List.of("-jar", jar()));
             command.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             if (directory != null) {

@@ -10,7 +10,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -85,7 +89,7 @@ class NginxIT {
     }
 
     @Test
-    void bodyOfExactlyTenMebibytesPassesAndOneByteMoreIsRefusedByNginx() {
+    void bodyOfExactlyTenMebibytesPassesAndOneByteMoreIsRefusedByNginx() throws Exception {
         // Exactly the limit reaches the web role (which then judges the document itself: not JSON, 400).
         HttpResponse<String> atLimit = Http.post(nginx.http("/v1/upload"), Uploads.newUser(), new byte[TEN_MIB],
                 "Content-Type", "application/json");
@@ -93,9 +97,63 @@ class NginxIT {
         String queued = redis.cli("XLEN", "cg:tasks");
         HttpResponse<String> over = Http.post(nginx.http("/v1/upload"), Uploads.newUser(), new byte[TEN_MIB + 1],
                 "Content-Type", "application/json", "Content-Encoding", "gzip");
-        assertThat(over.statusCode()).isEqualTo(413);
-        assertThat(over.body()).contains("nginx");
+        assertNginxError(over, 413, "larger than");
+        assertThat(over.headers().firstValue("Access-Control-Allow-Methods")).hasValue("POST, PUT, HEAD, OPTIONS");
         assertThat(redis.cli("XLEN", "cg:tasks")).isEqualTo(queued);
+    }
+
+    @Test
+    void aClientThatWritesItsWholeOversizedBodyBeforeReadingReadsNginxs413() throws Exception {
+        byte[] body = new byte[TEN_MIB + 1024 * 1024];
+        try (Socket socket = new Socket("127.0.0.1", nginx.httpPort)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/upload HTTP/1.1\r\nHost: x\r\nX-User: " + Uploads.newUser()
+                    + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("Access-Control-Allow-Origin: *")
+                    .containsIgnoringCase("Content-Type: application/json")
+                    .endsWith("{\"status\":\"error\",\"message\":\"body larger than 10485760 bytes\"}");
+        }
+    }
+
+    @Test
+    void anUnreachableWebRoleIsAJson502WithCorsAndRetryAfter(@TempDir Path deadWork) throws Exception {
+        try (Nginx front = Nginx.start(deadWork, RoleProcess.freePort())) {
+            HttpResponse<String> res = Http.post(front.http("/v1/upload"), Uploads.newUser(), Uploads.sessions(1));
+            assertNginxError(res, 502, "retry later");
+            assertThat(res.headers().firstValue("Retry-After")).hasValue("5");
+            HttpResponse<String> stats = Http.get(front.http("/v1/stats"));
+            assertNginxError(stats, 502, "retry later");
+            assertThat(stats.headers().firstValue("Access-Control-Allow-Methods")).hasValue("GET, HEAD, OPTIONS");
+            // Operator paths are not under CORS.
+            HttpResponse<String> heartbeat = Http.get(front.http("/__heartbeat__"));
+            assertThat(heartbeat.statusCode()).isEqualTo(502);
+            assertThat(heartbeat.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        }
+    }
+
+    @Test
+    void aWebRoleThatDoesNotAnswerIsAJson504WithCors(@TempDir Path slowWork) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Nginx front = Nginx.start(slowWork, silent.getLocalPort(), "proxy_read_timeout 30s;", "proxy_read_timeout 1s;")) {
+            // Accepted by the kernel's backlog and never answered: nginx's read timeout is the only way out.
+            HttpResponse<String> res = Http.post(front.http("/v1/upload"), Uploads.newUser(), Uploads.sessions(1));
+            assertNginxError(res, 504, "retry later");
+        }
+    }
+
+    private static void assertNginxError(HttpResponse<String> res, int status, String messagePart) throws IOException {
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
+        assertThat(res.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(res.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
+        assertThat(res.headers().firstValue("Access-Control-Allow-Headers")).hasValue("Content-Encoding, Content-Type, X-User");
+        assertThat(res.headers().firstValue("Access-Control-Expose-Headers")).hasValue("Retry-After");
+        JsonNode body = new ObjectMapper().readTree(res.body());
+        assertThat(body.path("status").asText()).isEqualTo("error");
+        assertThat(body.path("message").asText()).contains(messagePart);
     }
 
     @Test
@@ -167,7 +225,8 @@ class NginxIT {
             this.directory = directory;
         }
 
-        static Nginx start(Path directory, int upstreamPort) throws IOException, InterruptedException {
+        /** {@code edits}: pairs of a text of the committed file and what replaces it for one test. */
+        static Nginx start(Path directory, int upstreamPort, String... edits) throws IOException, InterruptedException {
             Files.createDirectories(directory);
             int httpPort = RoleProcess.freePort();
             int httpsPort = RoleProcess.freePort();
@@ -176,6 +235,9 @@ class NginxIT {
                     "listen 80;", "listen 127.0.0.1:" + httpPort + ";"),
                     "listen 443;", "listen 127.0.0.1:" + httpsPort + ";"),
                     "server 127.0.0.1:8000;", "server 127.0.0.1:" + upstreamPort + ";");
+            for (int i = 0; i < edits.length; i += 2) {
+                server = replaceOnce(server, edits[i], edits[i + 1]);
+            }
             Files.writeString(directory.resolve("contextgraph.conf"), server);
             // "user root": as root, workers would otherwise run as nobody and could not write the temporary
             // body files into this private folder; without root privileges nginx ignores the directive.

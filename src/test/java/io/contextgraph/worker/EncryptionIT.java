@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contextgraph.crypto.PublicJwk;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.NodeJose;
 import io.contextgraph.testing.RedisServer;
@@ -104,6 +105,27 @@ class EncryptionIT {
     }
 
     @Test
+    void bothRolesLogTheKeyIdThatTheJwkNames() throws Exception {
+        // Comparing these two lines is how an operator spots a mismatched PUBLIC_KEY / PRIVATE_KEY.
+        String kid = JSON.readTree(jwk).path("kid").asText();
+        assertThat(kid).hasSize(43);
+        web.awaitLog("\"kid\":\"" + kid + "\"", Duration.ofSeconds(10));
+        worker.awaitLog("\"kid\":\"" + kid + "\"", Duration.ofSeconds(10));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"RSA-OAEP", "RSA-OAEP-256"})
+    void aJweFromTheNodeJosePackageIsDecryptedAndStored(String alg) throws Exception {
+        String user = Uploads.newUser();
+        String jwe = nodeJose.encryptWithNodeJose(document("node-jose-" + alg), alg, jwk);
+
+        HttpResponse<String> response = upload(user, jwe);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(storedUrls(user)).containsExactly("https://www.mozilla.org/en-US/?m=node-jose-" + alg);
+    }
+
+    @Test
     void aJweFromTheWebCryptoExampleIsDecryptedAndStored() throws Exception {
         String user = Uploads.newUser();
         String jwe = nodeJose.encryptWithWebCryptoExample(document("webcrypto"), jwk);
@@ -145,20 +167,34 @@ class EncryptionIT {
     }
 
     @Test
-    void aJweForAnotherKeyIsAcceptedThenCountedAsAnEncryptionErrorAndParked() throws Exception {
+    void aJweForTheWorkersKeyIdThatDoesNotDecryptIsCountedAsAnEncryptionError() throws Exception {
+        // A stale or forged JWK: the kid of the service, the modulus of another key.
         String user = Uploads.newUser();
-        String otherJwk = otherJwk();
-        assertThat(otherJwk).isNotEqualTo(jwk);
-        String jwe = nodeJose.encryptWithJose(document("other-key"), "RSA-OAEP-256", otherJwk);
-
+        String jwe = nodeJose.encryptWithJose(document("other-modulus"), "RSA-OAEP-256", otherJwk());
         int from = statsd.lines().size();
 
         assertThat(upload(user, jwe).statusCode()).isEqualTo(200);
 
         await().atMost(WAIT).until(() -> statsdLinesSince(from).contains("data.upload.error:1|c|#reason:encryption"));
         await().atMost(WAIT).until(() -> redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
+        assertThat(Http.post(web.uri("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aJweForAnotherKeyIsAcceptedThenCountedAsAKeyErrorAndParked() throws Exception {
+        String user = Uploads.newUser();
+        // What clients encrypt to when the web role's PUBLIC_KEY is not the pair of the worker's PRIVATE_KEY.
+        String otherJwk = PublicJwk.json((RSAPublicKey) OTHER.getPublic());
+        String jwe = nodeJose.encryptWithJose(document("other-key"), "RSA-OAEP-256", otherJwk);
+
+        int from = statsd.lines().size();
+
+        assertThat(upload(user, jwe).statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).until(() -> statsdLinesSince(from).contains("data.upload.error:1|c|#reason:key"));
+        await().atMost(WAIT).until(() -> redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
         String dead = redis.cli("XRANGE", "cg:dead", "-", "+");
-        assertThat(dead).contains("encryption");
+        assertThat(dead).contains("key: decryption failed: the JWE names another key id");
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();
         await().atMost(WAIT).until(() -> redis.cli("XLEN", "cg:tasks").strip().equals("0"));
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();

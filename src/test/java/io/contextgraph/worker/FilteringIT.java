@@ -11,6 +11,7 @@ import io.contextgraph.testing.S3ProxyServer;
 import io.contextgraph.testing.StatsdSink;
 import io.contextgraph.testing.Uploads;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,17 +147,32 @@ class FilteringIT {
     }
 
     @Test
-    void aBodyTheWebAcceptsButTheWorkerCannotParseCountsAJsonError() {
+    void aBodyTheWorkerCouldNotParseIsRefusedByTheWebAndQueuesNothing() {
         String user = Uploads.newUser();
-        int from = statsd.lines().size();
 
-        // Well-formed for the web role (it only tokenises); the worker refuses duplicate keys.
-        assertThat(upload(user, "{\"sessions\":[],\"sessions\":[]}")).isEqualTo(200);
+        // Duplicate keys: the one definition of a document (document/UploadDocument) refuses them in both roles.
+        HttpResponse<String> answer = Http.post(web.uri("/v1/upload"), user,
+                "{\"sessions\":[],\"sessions\":[]}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
 
-        await().atMost(WAIT).until(() -> linesSince(from).contains("data.upload.error:1|c|#reason:json"));
-        await().atMost(WAIT).until(() -> redis.cli("XLEN", "cg:tasks").strip().equals("0"));
-        assertThat(redis.cli("XRANGE", "cg:dead", "-", "+")).doesNotContain(user);
-        assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.body()).contains("duplicate key");
+        assertThat(redis.cli("XRANGE", "cg:tasks", "-", "+")).doesNotContain(user);
+    }
+
+    @Test
+    void startTimesAreJudgedAgainstTheAcceptanceTimeNotTheWorkersClock() {
+        // A task accepted 20 days ago (a backlog, a replayed dead letter): its sessions of then are valid, a session
+        // of today was more than a day in the future when it was accepted.
+        String user = Uploads.newUser();
+        Instant accepted = Instant.now().minus(Duration.ofDays(20));
+        long then = accepted.getEpochSecond() - 3600;
+        String document = "{\"sessions\":[" + session("https://www.mozilla.org/then", then) + ","
+                + session("https://www.mozilla.org/today", Instant.now().getEpochSecond()) + "]}";
+
+        redis.cli("XADD", "cg:tasks", "*", "type", "upload", "user", user, "upload_id", "acceptance-window-it",
+                "accepted", Long.toString(accepted.toEpochMilli()), "body", document);
+
+        assertThat(storedUrls(user)).containsExactly("https://www.mozilla.org/then");
     }
 
     @Test
