@@ -3,8 +3,10 @@ package io.contextgraph.worker;
 import io.contextgraph.api.PlainJsonFormat;
 import io.contextgraph.document.MalformedDocumentException;
 import io.contextgraph.document.UploadDocument;
+import io.contextgraph.testing.FuzzSeed;
 import io.contextgraph.testing.HostileBodies;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
@@ -38,8 +40,8 @@ class WellFormedDocumentDifferentialTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void randomBodiesGetTheSameVerdictFromBothRoles() {
-        long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    @ExtendWith(FuzzSeed.class) // names the seed on a timeout too
+    void randomBodiesGetTheSameVerdictFromBothRoles(long seed) {
         HostileBodies bodies = new HostileBodies(seed);
         for (int i = 0; i < RANDOM_CASES; i++) {
             byte[] body = bodies.next();
