@@ -9,8 +9,8 @@ import java.nio.file.Path;
 
 /**
  * The standalone role's own Redis (a redis-server binary shipped inside a library jar), on
- * loopback only, with an append-only file under the data folder so that queued uploads survive a
- * restart of the process.
+ * loopback only, with an append-only file in its own folder (beside the data folder, see {@link StandaloneState}) so
+ * that queued uploads survive a restart of the process.
  */
 final class EmbeddedRedis implements AutoCloseable {
     private final RedisServer server;
@@ -21,8 +21,8 @@ final class EmbeddedRedis implements AutoCloseable {
         this.port = port;
     }
 
-    static EmbeddedRedis start(Path dataDir) throws IOException {
-        Path dir = dataDir.resolve("redis").toAbsolutePath();
+    static EmbeddedRedis start(Path folder) throws IOException {
+        Path dir = folder.toAbsolutePath();
         Files.createDirectories(dir);
         int port = freePort();
         RedisServer server = RedisServer.newRedisServer()
