@@ -7,6 +7,7 @@ import io.contextgraph.storage.ObjectStore;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 
+import java.nio.file.Path;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,7 +37,14 @@ final class StandaloneCommand implements Callable<Integer> {
                 }
                 EmbeddedRedis embedded = null;
                 if (settings.redis().embedded()) {
-                    embedded = EmbeddedRedis.start(state.redisFolder());
+                    Path redisFolder = state.redisFolder();
+                    Optional<StandaloneState.RedisAddress> leftOver = state.leftOverRedis();
+                    if (leftOver.isPresent() && EmbeddedRedis.stopLeftOver(leftOver.get().port(), redisFolder)) {
+                        LoggerFactory.getLogger(StandaloneCommand.class).atWarn()
+                                .addKeyValue("type", "standalone.redis.left_over")
+                                .log("stopped the embedded Redis that a killed standalone had left running");
+                    }
+                    embedded = EmbeddedRedis.start(redisFolder);
                     opened.push(embedded);
                     state.publishRedis(embedded.port());
                 }

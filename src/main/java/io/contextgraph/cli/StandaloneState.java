@@ -122,11 +122,24 @@ final class StandaloneState implements AutoCloseable {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** The address this folder's last standalone published, still there if it did not stop cleanly. */
+    Optional<RedisAddress> leftOverRedis() {
+        return read(folder.resolve(REDIS_ADDRESS));
+    }
+
     /** The address a standalone on {@code dataDir} published for its embedded Redis, if one did. */
     static Optional<RedisAddress> publishedRedis(Path dataDir) {
-        Path file;
         try {
-            file = folderOf(dataDir.toRealPath()).resolve(REDIS_ADDRESS);
+            return read(folderOf(dataDir.toRealPath()).resolve(REDIS_ADDRESS));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the standalone's Redis address: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<RedisAddress> read(Path file) {
+        try {
             return Optional.of(RedisAddress.parse(Files.readString(file, StandardCharsets.UTF_8).strip(), file));
         } catch (NoSuchFileException e) {
             return Optional.empty();

@@ -141,6 +141,35 @@ class StandaloneIT {
         }
     }
 
+    /** A SIGKILL gives the JVM no chance to stop its redis-server child, which keeps the append-only file open. */
+    @Test
+    void theRedisLeftRunningByAKilledStandaloneIsStoppedBeforeTheNextOneStarts() throws Exception {
+        ProcessHandle leftOver = null;
+        try {
+            try (RoleProcess killed = standalone("standalone-killed").start()) {
+                killed.awaitHttp(START).awaitLog("standalone.started", START);
+                leftOver = killed.descendants().getFirst();
+                killed.kill();
+            }
+            assertThat(running(leftOver)).as("the killed standalone's redis-server outlives it").isTrue();
+            try (RoleProcess next = standalone("standalone-next").start()) {
+                next.awaitHttp(START).awaitLog("standalone.started", START);
+                assertThat(next.output()).contains("standalone.redis.left_over");
+                assertThat(running(leftOver)).as("stopped before the new embedded Redis started").isFalse();
+                assertThat(next.descendants()).hasSize(1);
+                String user = Uploads.newUser();
+                assertThat(Http.post(next.uri("/v1/upload"), user, Uploads.sessions(1),
+                        "Content-Type", "application/json").statusCode()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> objects(cwd.resolve("data/v1/sessions/user=" + user)).size() == 1);
+            }
+        } finally {
+            if (leftOver != null) {
+                leftOver.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void deadLettersFindsTheRunningStandalonesEmbeddedRedisWithoutRedisHost() throws Exception {
         // Every store fails while data/v1 is a file, and one attempt is all a task gets: it becomes a dead letter.
@@ -158,6 +187,16 @@ class StandaloneIT {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> objects(cwd.resolve("data/v1/sessions/user=" + user)).size() == 1);
         }
+    }
+
+    /** Alive and not a zombie (an orphan that exited stays one until its new parent, PID 1, reaps it). */
+    private static boolean running(ProcessHandle process) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+        if (!process.isAlive() || !Files.exists(stat)) {
+            return false;
+        }
+        String fields = Files.readString(stat);
+        return !fields.substring(fields.lastIndexOf(')') + 2).startsWith("Z");
     }
 
     /** {@code dead-letters ...} in the standalone's folder, with neither REDIS_HOST nor REDIS_PORT. */
