@@ -57,11 +57,18 @@ final class StandaloneState implements AutoCloseable {
      * @throws ConfigException when the folder is in use
      */
     static StandaloneState lock(Path configuredDataDir) throws IOException {
-        Files.createDirectories(configuredDataDir);
-        // The real path, so that a symlink or "data/" vs "./data" still meet at the same lock.
-        Path dataDir = configuredDataDir.toRealPath();
-        Path folder = folderOf(dataDir);
-        Files.createDirectories(folder);
+        Path dataDir;
+        Path folder;
+        try {
+            Files.createDirectories(configuredDataDir);
+            // The real path, so that a symlink or "data/" vs "./data" still meet at the same lock.
+            dataDir = configuredDataDir.toRealPath();
+            folder = folderOf(dataDir);
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new ConfigException("DATA_DIR", "cannot create the data folder or its state folder beside it ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
         Path lockPath = folder.resolve(LOCK);
         FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);

@@ -1,6 +1,7 @@
 package io.contextgraph.cli;
 
 import io.contextgraph.testing.RoleProcess;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,12 @@ class LauncherIT {
         fakeJavaHome = tmp.resolve("not-a-jdk");
         Files.createDirectories(fakeJavaHome.resolve("bin"));
         Files.writeString(fakeJavaHome.resolve("release"), "JAVA_VERSION=\"25\"\n"); // claims 25, has no java
+    }
+
+    /** JUnit would warn about a link out of its temporary folder; the link is ours, so it goes first. */
+    @AfterEach
+    void unlinkTarget() throws IOException {
+        Files.deleteIfExists(clone.resolve("target"));
     }
 
     @Test
