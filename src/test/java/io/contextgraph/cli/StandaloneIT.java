@@ -27,9 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The README's first command: {@code java -jar target/contextgraph.jar standalone} in an empty folder, with neither
- * REDIS_HOST nor S3_BUCKET, runs its own Redis (append-only file under data-state/redis, outside the data/** tree
- * analysts read) and stores under ./data; it holds data-state/lock, and publishes its Redis for dead-letters.
+ * The README's run command ({@code ./contextgraph standalone}, which runs {@code java -jar target/contextgraph.jar
+ * standalone}) in an empty folder, with neither REDIS_HOST nor S3_BUCKET, runs its own Redis (append-only file under
+ * data-state/redis, outside the data/** tree analysts read) and stores under ./data; it holds data-state/lock, and
+ * publishes its Redis for dead-letters.
  */
 class StandaloneIT {
     private static final Pattern REDIS_ADDRESS = Pattern.compile("Connected to Redis at 127\\.0\\.0\\.1:(\\d+)");
