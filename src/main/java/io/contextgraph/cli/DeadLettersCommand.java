@@ -30,16 +30,28 @@ final class DeadLettersCommand {
     static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
         Settings settings = SettingsLoader.load(Role.ADMIN, System.getenv());
         Settings.Redis r = settings.redis();
+        String host = r.host();
+        int port = r.port();
+        // Without REDIS_HOST, a standalone running on DATA_DIR has published where its embedded Redis listens.
+        Optional<StandaloneState.RedisAddress> standalone = Optional.ofNullable(System.getenv("REDIS_HOST"))
+                .filter(h -> !h.isBlank()).isPresent()
+                ? Optional.empty() : StandaloneState.publishedRedis(settings.storage().dataDir());
+        if (standalone.isPresent()) {
+            host = standalone.get().host();
+            port = standalone.get().port();
+            System.err.println("contextgraph: the standalone's embedded Redis at " + host + ":" + port
+                    + " (from " + standalone.get().file() + ")");
+        }
         // Log lines are written to System.out as it is at each write: while Redis is in use they go to stderr, so that
         // stdout carries only the command's own output (the table), and none is left queued when stdout is back.
         PrintStream stdout = System.out;
         System.setOut(System.err);
-        try (RedisLink redis = new RedisLink(QueueConfig.redis(r, r.host(), r.port()))) {
+        try (RedisLink redis = new RedisLink(QueueConfig.redis(r, host, port))) {
             redis.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!redis.ping()) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Redis at " + r.host() + ":" + r.port() + " does not answer");
+                    throw new IllegalStateException("Redis at " + host + ":" + port + " does not answer");
                 }
                 Thread.sleep(200);
             }
