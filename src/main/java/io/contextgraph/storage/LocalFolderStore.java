@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -101,19 +102,24 @@ public final class LocalFolderStore implements ObjectStore {
     /**
      * {@inheritDoc}
      *
+     * <p>A folder holds one version per key, so {@link Removal#versions()} is always 0. Left-over
+     * temporary files (of a write cut short by a crash; none is being written while this holds the
+     * tree) go too, uncounted: they never become objects.
+     *
      * @param prefix must end with {@code /}, so that {@code user=abc/} never reaches {@code user=abcd/}
      */
     @Override
-    public long deletePrefix(String prefix) {
+    public Removal deletePrefix(String prefix, Predicate<String> removable) {
+        Objects.requireNonNull(removable, "removable");
         Path directory = resolve(prefix, true);
         tree.writeLock().lock();
         try {
             if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-                return 0;
+                return Removal.NONE;
             }
-            long deleted = deleteTree(directory);
+            long deleted = deleteTree(directory, removable);
             removeEmptyParents(directory.getParent());
-            return deleted;
+            return new Removal(deleted, 0);
         } catch (IOException e) {
             throw StorageException.failed("delete prefix", e);
         } finally {
@@ -121,24 +127,43 @@ public final class LocalFolderStore implements ObjectStore {
         }
     }
 
-    /** Files first, then the directories from the deepest up; left-over temporary files go too, uncounted. */
-    private static long deleteTree(Path directory) throws IOException {
+    /** Removable files first, then the folders left empty, from the deepest up. */
+    private long deleteTree(Path directory, Predicate<String> removable) throws IOException {
         List<Path> directories = new ArrayList<>();
         long deleted = 0;
         try (Stream<Path> paths = Files.walk(directory)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
                 if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                     directories.add(path);
-                } else if (Files.deleteIfExists(path) && !isTemporary(path)) {
+                } else if (isTemporary(path)) {
+                    Files.deleteIfExists(path);
+                } else if (removable.test(keyOf(path)) && Files.deleteIfExists(path)) {
                     deleted++;
                 }
             }
         }
         directories.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path dir : directories) {
-            Files.deleteIfExists(dir);
+            try {
+                Files.deleteIfExists(dir);
+            } catch (DirectoryNotEmptyException e) {
+                // Holds a kept object.
+            }
         }
         return deleted;
+    }
+
+    /** The key of a file under the root: its relative path with {@code /} separators. */
+    private String keyOf(Path file) {
+        Path relative = root.relativize(file);
+        StringBuilder key = new StringBuilder();
+        for (Path segment : relative) {
+            if (!key.isEmpty()) {
+                key.append('/');
+            }
+            key.append(segment);
+        }
+        return key.toString();
     }
 
     /** Empty folders would still tell that a user once uploaded: remove them up to (not including) the root. */

@@ -1,5 +1,7 @@
 package io.contextgraph.storage;
 
+import java.util.function.Predicate;
+
 /**
  * Where the worker keeps stored uploads: one gzipped JSON object per key, deletable by user prefix.
  *
@@ -25,12 +27,16 @@ public interface ObjectStore extends AutoCloseable {
     void delete(String key);
 
     /**
-     * Removes every object under a prefix, and abandons any unfinished upload under it.
+     * Removes every object under prefix whose key passes {@code removable} (on a versioned bucket:
+     * every version and delete marker of such keys), and abandons unfinished multipart uploads under
+     * prefix whose key passes {@code removable}.
      *
-     * @return how many objects were removed
+     * @param prefix    ends with {@code /}, e.g. {@code v1/sessions/user=<token>/}
+     * @param removable asked once or more per key under the prefix; keys it refuses are left alone
+     * @return what was removed
      * @throws StorageException when any object could not be removed (the call can simply be repeated)
      */
-    long deletePrefix(String prefix);
+    Removal deletePrefix(String prefix, Predicate<String> removable);
 
     /**
      * Checks that the store can be reached.

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,15 +182,16 @@ public final class S3ObjectStore implements ObjectStore {
      * @param prefix must end with {@code /}, so that {@code user=abc/} never reaches {@code user=abcd/}
      */
     @Override
-    public long deletePrefix(String prefix) {
+    public Removal deletePrefix(String prefix, Predicate<String> removable) {
         requirePrefix(prefix);
-        int aborted = abortUploads(prefix);
-        long deleted = deleteObjects(prefix);
+        Objects.requireNonNull(removable, "removable");
+        int aborted = abortUploads(prefix, removable);
+        long deleted = deleteObjects(prefix, removable);
         LOG.debug("Deleted {} objects and aborted {} multipart uploads under a prefix", deleted, aborted);
-        return deleted;
+        return new Removal(deleted, 0);
     }
 
-    private long deleteObjects(String prefix) {
+    private long deleteObjects(String prefix, Predicate<String> removable) {
         long deleted = 0;
         List<ObjectIdentifier> batch = new ArrayList<>(deleteBatchSize);
         String continuation = null;
@@ -203,6 +205,9 @@ public final class S3ObjectStore implements ObjectStore {
                 throw StorageException.failed("ListObjectsV2", e);
             }
             for (S3Object object : page.contents()) {
+                if (!removable.test(object.key())) {
+                    continue;
+                }
                 batch.add(ObjectIdentifier.builder().key(object.key()).build());
                 if (batch.size() == deleteBatchSize) {
                     deleted += deleteBatch(batch);
@@ -258,7 +263,7 @@ public final class S3ObjectStore implements ObjectStore {
         return keys.size();
     }
 
-    private int abortUploads(String prefix) {
+    private int abortUploads(String prefix, Predicate<String> removable) {
         int aborted = 0;
         String keyMarker = null;
         String uploadIdMarker = null;
@@ -275,6 +280,9 @@ public final class S3ObjectStore implements ObjectStore {
                 throw StorageException.failed("ListMultipartUploads", e);
             }
             for (MultipartUpload upload : page.uploads()) {
+                if (!removable.test(upload.key())) {
+                    continue;
+                }
                 abort(upload.key(), upload.uploadId());
                 aborted++;
             }

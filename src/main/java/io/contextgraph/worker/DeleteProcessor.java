@@ -27,7 +27,7 @@ final class DeleteProcessor {
 
     Outcome process(Task task) {
         try {
-            store.deletePrefix(StorageKeys.userPrefix(task.user()));
+            store.deletePrefix(StorageKeys.userPrefix(task.user()), key -> true);
         } catch (StorageException e) {
             return new Outcome.Retry("storage: " + e.getMessage());
         }

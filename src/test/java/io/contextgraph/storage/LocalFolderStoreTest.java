@@ -106,18 +106,42 @@ class LocalFolderStoreTest {
         // A temporary file left behind by a crash mid-write goes too, without being counted.
         Files.writeString(root.resolve(ABC + "date=2026-11-25/.tmp-123.part"), "partial");
 
-        long deleted = store.deletePrefix(ABC);
+        Removal removal = store.deletePrefix(ABC, key -> true);
 
-        assertThat(deleted).isEqualTo(3);
+        assertThat(removal).isEqualTo(new Removal(3, 0));
         assertThat(root.resolve("v1/sessions/user=abc")).doesNotExist();
         assertThat(root.resolve(ABCD + "date=2026-11-25/4.json.gz")).exists();
+    }
+
+    @Test
+    void delete_prefix_keeps_the_keys_the_predicate_refuses_and_their_folders() throws IOException {
+        String old1 = ABC + "date=2026-11-24/1.json.gz";
+        String old2 = ABC + "date=2026-11-25/2.json.gz";
+        String kept = ABC + "date=2026-11-25/3.json.gz";
+        String keptAlone = ABC + "date=2026-11-26/4.json.gz";
+        for (String key : List.of(old1, old2, kept, keptAlone)) {
+            store.put(key, gzip(key));
+        }
+        store.put(ABCD + "date=2026-11-25/5.json.gz", gzip("5"));
+        List<String> asked = new java.util.ArrayList<>();
+
+        Removal removal = store.deletePrefix(ABC, key -> {
+            asked.add(key);
+            return !key.equals(kept) && !key.equals(keptAlone);
+        });
+
+        assertThat(removal).isEqualTo(new Removal(2, 0));
+        assertThat(asked).containsExactlyInAnyOrder(old1, old2, kept, keptAlone);
+        assertThat(filesUnder(root)).containsExactlyInAnyOrder(
+                root.resolve(kept), root.resolve(keptAlone), root.resolve(ABCD + "date=2026-11-25/5.json.gz"));
+        assertThat(root.resolve(ABC + "date=2026-11-24")).as("emptied folder").doesNotExist();
     }
 
     @Test
     void delete_prefix_of_an_unknown_user_deletes_nothing() {
         store.put(ABCD + "date=2026-11-25/4.json.gz", gzip("4"));
 
-        assertThat(store.deletePrefix(ABC)).isZero();
+        assertThat(store.deletePrefix(ABC, key -> true)).isEqualTo(Removal.NONE);
         assertThat(root.resolve(ABCD + "date=2026-11-25/4.json.gz")).exists();
     }
 
@@ -125,7 +149,7 @@ class LocalFolderStoreTest {
     void delete_prefix_removes_emptied_parent_folders_but_not_the_root() {
         store.put(ABC + "date=2026-11-25/1.json.gz", gzip("1"));
 
-        assertThat(store.deletePrefix(ABC)).isEqualTo(1);
+        assertThat(store.deletePrefix(ABC, key -> true)).isEqualTo(new Removal(1, 0));
 
         assertThat(root).isDirectory();
         assertThat(root.resolve("v1")).doesNotExist();
@@ -161,7 +185,7 @@ class LocalFolderStoreTest {
         store.put(ABC + "date=2026-11-25/1.json.gz", gzip("1"));
         writeQuietly(outside);
 
-        assertThatThrownBy(() -> store.deletePrefix(prefix)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.deletePrefix(prefix, key -> true)).isInstanceOf(IllegalArgumentException.class);
 
         assertThat(outside).exists();
         assertThat(root.resolve(ABC + "date=2026-11-25/1.json.gz")).exists();

@@ -180,7 +180,7 @@ class S3ObjectStoreIT {
         OperationLog log = new OperationLog();
         long deleted;
         try (S3ObjectStore logged = new S3ObjectStore(loggedClient(log), bucket)) {
-            deleted = logged.deletePrefix(ABC);
+            deleted = logged.deletePrefix(ABC, key -> true).objects();
         }
 
         assertThat(deleted).isEqualTo(1100);
@@ -201,7 +201,7 @@ class S3ObjectStoreIT {
         OperationLog log = new OperationLog();
         try (S3ObjectStore smallPages = new S3ObjectStore(loggedClient(log), bucket,
                 S3ObjectStore.DEFAULT_MULTIPART_THRESHOLD, S3ObjectStore.DEFAULT_PART_SIZE, 7, 5)) {
-            assertThat(smallPages.deletePrefix(ABC)).isEqualTo(33);
+            assertThat(smallPages.deletePrefix(ABC, key -> true)).isEqualTo(new Removal(33, 0));
         }
         // Pages of 7 keys: 5 listings; batches of 5 keys: 7 deletes.
         assertThat(log.count("ListObjectsV2")).isEqualTo(5);
@@ -222,8 +222,8 @@ class S3ObjectStoreIT {
                     onStock.put(ABC + "date=2026-11-25/" + i + ".json.gz", new byte[] {(byte) i});
                 }
                 onStock.put(ABCD + "date=2026-11-25/keep.json.gz", new byte[] {1});
-                assertThat(onStock.deletePrefix(ABC)).isEqualTo(4);
-                assertThat(onStock.deletePrefix(ABC)).isZero();
+                assertThat(onStock.deletePrefix(ABC, key -> true)).isEqualTo(new Removal(4, 0));
+                assertThat(onStock.deletePrefix(ABC, key -> true)).isEqualTo(Removal.NONE);
             }
             assertThat(log.count("DeleteObjects")).as("tried once, then remembered").isEqualTo(1);
             assertThat(log.count("DeleteObject")).isEqualTo(4);
@@ -236,8 +236,46 @@ class S3ObjectStoreIT {
     void delete_prefix_of_an_unknown_user_deletes_nothing() {
         store.put(ABCD + "date=2026-11-25/keep.json.gz", new byte[] {1});
 
-        assertThat(store.deletePrefix(ABC)).isZero();
+        assertThat(store.deletePrefix(ABC, key -> true)).isEqualTo(Removal.NONE);
         assertThat(s3.listKeys(bucket, "")).hasSize(1);
+    }
+
+    @Test
+    void delete_prefix_keeps_the_keys_the_predicate_refuses_across_pages_and_batches() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            keys.add(ABC + "date=2026-11-25/" + String.format("%02d", i) + ".json.gz");
+        }
+        for (String key : keys) {
+            store.put(key, new byte[] {1});
+        }
+        store.put(ABCD + "date=2026-11-25/neighbour.json.gz", new byte[] {1});
+        List<String> kept = List.of(keys.get(0), keys.get(6), keys.get(7), keys.get(19));
+        List<String> asked = new CopyOnWriteArrayList<>();
+        Removal removal;
+        try (S3ObjectStore smallPages = new S3ObjectStore(newClient(), bucket,
+                S3ObjectStore.DEFAULT_MULTIPART_THRESHOLD, S3ObjectStore.DEFAULT_PART_SIZE, 7, 3)) {
+            removal = smallPages.deletePrefix(ABC, key -> {
+                asked.add(key);
+                return !kept.contains(key);
+            });
+        }
+
+        assertThat(removal).isEqualTo(new Removal(16, 0));
+        assertThat(asked).as("asked only about the prefix's keys").containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(s3.listKeys(bucket, ABC)).containsExactlyInAnyOrderElementsOf(kept);
+        assertThat(s3.listKeys(bucket, ABCD)).hasSize(1);
+    }
+
+    @Test
+    void delete_prefix_aborts_only_the_unfinished_uploads_the_predicate_allows() {
+        S3Client raw = s3.client();
+        createUnfinishedUpload(raw, ABC + "date=2026-11-25/old.json.gz");
+        String newer = createUnfinishedUpload(raw, ABC + "date=2026-11-26/newer.json.gz");
+
+        store.deletePrefix(ABC, key -> !key.endsWith("newer.json.gz"));
+
+        assertThat(unfinishedUploads(ABC)).extracting(MultipartUpload::uploadId).containsExactly(newer);
     }
 
     @Test
@@ -248,7 +286,7 @@ class S3ObjectStoreIT {
         String neighbour = createUnfinishedUpload(raw, ABCD + "date=2026-11-25/unfinished.json.gz");
         assertThat(unfinishedUploads(ABC)).hasSize(2).extracting(MultipartUpload::uploadId).contains(mine);
 
-        store.deletePrefix(ABC);
+        store.deletePrefix(ABC, key -> true);
 
         assertThat(unfinishedUploads(ABC)).isEmpty();
         assertThat(unfinishedUploads(ABCD)).extracting(MultipartUpload::uploadId).containsExactly(neighbour);
@@ -266,7 +304,7 @@ class S3ObjectStoreIT {
             createUnfinishedUpload(raw, ABC + "date=2026-11-25/" + i + ".json.gz");
         }
 
-        assertThat(store.deletePrefix(ABC)).isZero();
+        assertThat(store.deletePrefix(ABC, key -> true)).isEqualTo(Removal.NONE);
 
         assertThat(unfinishedUploads(ABC)).isEmpty();
         assertThat(s3.listKeys(bucket, ABC)).isEmpty();
@@ -276,8 +314,8 @@ class S3ObjectStoreIT {
     void refuses_a_prefix_that_could_reach_a_neighbour() {
         store.put(ABCD + "date=2026-11-25/keep.json.gz", new byte[] {1});
 
-        assertThatThrownBy(() -> store.deletePrefix("v1/sessions/user=abc")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.deletePrefix("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.deletePrefix("v1/sessions/user=abc", key -> true)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.deletePrefix("", key -> true)).isInstanceOf(IllegalArgumentException.class);
         assertThat(s3.listKeys(bucket, "")).hasSize(1);
     }
 
@@ -300,7 +338,7 @@ class S3ObjectStoreIT {
                     .hasNoCause()
                     .hasMessageContaining("PutObject")
                     .message().doesNotContain("secret-token");
-            assertThatThrownBy(() -> missing.deletePrefix("v1/sessions/user=secret-token/"))
+            assertThatThrownBy(() -> missing.deletePrefix("v1/sessions/user=secret-token/", key -> true))
                     .isInstanceOf(StorageException.class)
                     .message().doesNotContain("secret-token");
         }
