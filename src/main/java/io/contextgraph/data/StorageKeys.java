@@ -59,6 +59,19 @@ public final class StorageKeys {
         return userPrefix(token) + "date=" + day + "/" + uploadId + ".json.gz";
     }
 
+    /**
+     * The upload id in a key built by {@link #upload}, or empty when the key is not one (its last segment does not
+     * end in {@code .json.gz} or holds no valid id).
+     */
+    public static java.util.Optional<String> uploadIdOf(String key) {
+        String suffix = ".json.gz";
+        if (key == null || !key.endsWith(suffix)) {
+            return java.util.Optional.empty();
+        }
+        String id = key.substring(key.lastIndexOf('/') + 1, key.length() - suffix.length());
+        return isValidUploadId(id) ? java.util.Optional.of(id) : java.util.Optional.empty();
+    }
+
     /** Whether {@code uploadId} is 1 to 64 characters from ASCII letters, digits, {@code _} and {@code -}. */
     public static boolean isValidUploadId(String uploadId) {
         return uploadId != null && UPLOAD_ID.matcher(uploadId).matches();

@@ -41,6 +41,11 @@ final class QueueKeys {
         return prefix + "dead:user:";
     }
 
+    /** Set once the dead letters parked before the index existed were added to it. */
+    byte[] deadIndexed() {
+        return bytes(prefix + "dead:indexed");
+    }
+
     byte[] deadIndex(String user) {
         return bytes(deadIndexPrefix() + user);
     }
