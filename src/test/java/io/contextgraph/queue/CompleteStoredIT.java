@@ -92,7 +92,7 @@ class CompleteStoredIT {
         Delivery replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
         // A delete accepted after the original acceptance but before the replay still covers it.
         String markerKey = settings.keyPrefix() + "forget:user-r";
-        String between = nextId(first.task().entryId());
+        String between = nextId(first.task().orderId());
         bed.server.cli("SET", markerKey, between);
         assertThat(StreamIds.compare(replayed.task().entryId(), between)).isPositive();
 
