@@ -44,7 +44,8 @@ public final class StorageKeys {
      *
      * @param token the user token
      * @param day the UTC day the upload was accepted, a year from 0000 to 9999
-     * @param uploadId the id fixed when the web role accepted the upload
+     * @param uploadId the id fixed when the web role accepted the upload (it starts with the acceptance order, so
+     *                 keys sort in acceptance order and a delete can tell what was accepted before it)
      * @throws IllegalArgumentException when a part is invalid
      */
     public static String upload(String token, LocalDate day, String uploadId) {

@@ -1,6 +1,7 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ScriptOutputType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -46,7 +47,7 @@ final class UploadBatcher {
      * @param sendWithinNanos an upload that waited longer than this to be sent (Redis answering slowly or not at all)
      *                        fails without being sent: its caller gets a prompt 503 and nothing is written
      */
-    UploadBatcher(RedisLink link, QueueKeys keys, long maxLength, java.time.Duration dedupWindow, long sendWithinNanos,
+    UploadBatcher(RedisLink link, QueueKeys keys, long maxLength, Duration dedupWindow, long sendWithinNanos,
             int maxUploads, int maxBytes) {
         this.link = link;
         this.keys = new byte[][] {keys.tasks(), keys.stats(), keys.contributors(), keys.order()};

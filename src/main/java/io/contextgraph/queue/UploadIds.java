@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * <p>The order in the key is what lets a delete remove exactly the uploads accepted before it: see
  * {@link #acceptedBefore}. Ids made before orders existed (22 random characters) carry none.
  *
- * <p>Not thread-safe: the batch sender, which runs one batch at a time, is its only user.
+ * <p>One {@code SecureRandom} call per batch of uploads, not per id: its lock and system calls are paid once per
+ * script call. Thread-safe, as {@code SecureRandom} is.
  */
 public final class UploadIds {
 
