@@ -367,9 +367,9 @@ public final class TaskConsumer implements AutoCloseable {
 
     /**
      * New tasks, deletes first: up to {@code count} deletes without waiting, then uploads for the places left. Only
-     * when neither stream has any does it wait (up to {@code block}) on both at once; that wait asks each stream for
-     * at most one task, so it returns at most two (one more than asked only when {@code count} is 1 and both streams
-     * fill at the same moment).
+     * when neither stream has any does it wait (up to {@code block}) on both at once, asking each for one task; if
+     * both answer and only one place is free, the upload is handed back at once (no attempt used) rather than held
+     * without a place to run in.
      */
     private List<Delivery> readNew(int count, Duration block) {
         List<Delivery> deliveries = new ArrayList<>(read(TaskStream.DELETES, count, Duration.ZERO));
@@ -378,6 +378,9 @@ public final class TaskConsumer implements AutoCloseable {
         }
         if (deliveries.isEmpty() && !block.isNegative() && !block.isZero()) {
             deliveries.addAll(read(null, 1, block));
+            while (deliveries.size() > count) {
+                handBack(deliveries.remove(deliveries.size() - 1)); // the deletes come first: an upload goes back
+            }
         }
         return deliveries;
     }
