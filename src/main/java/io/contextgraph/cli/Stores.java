@@ -7,6 +7,7 @@ import io.contextgraph.storage.S3Clients;
 import io.contextgraph.storage.S3ObjectStore;
 import io.contextgraph.storage.S3Clients.S3Options;
 
+import java.time.Clock;
 import java.time.Duration;
 
 /** Chooses the object store from the settings: the S3 bucket, or the local data folder (standalone). */
@@ -18,7 +19,10 @@ final class Stores {
 
     static ObjectStore open(Settings.Storage storage, int concurrency) {
         if (storage.bucket().isEmpty()) {
-            return new LocalFolderStore(storage.dataDir().toAbsolutePath());
+            LocalFolderStore local = new LocalFolderStore(storage.dataDir().toAbsolutePath(), storage.dataRetention(),
+                    Clock.systemUTC());
+            local.startRetentionSweeps();
+            return local;
         }
         S3Options options = new S3Options(storage.endpoint(), storage.checksumsWhenRequired(), Duration.ofSeconds(30),
                 Math.max(50, concurrency * 2));

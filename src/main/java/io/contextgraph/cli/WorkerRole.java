@@ -78,6 +78,7 @@ final class WorkerRole implements AutoCloseable {
                 if (reported) {
                     LOG.atInfo().addKeyValue("type", "startup.storage").log("storage reachable again");
                 }
+                logVersioning();
                 return;
             } catch (RuntimeException e) {
                 if (!reported) {
@@ -93,6 +94,17 @@ final class WorkerRole implements AutoCloseable {
                 return;
             }
             pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : pause.multipliedBy(2);
+        }
+    }
+
+    /** Deletes remove every version on a versioned bucket whatever this says; operators see which kind it is. */
+    private void logVersioning() {
+        try {
+            LOG.atInfo().addKeyValue("type", "startup.storage.versioning")
+                    .addKeyValue("versioning", store.versioning().label()).log("storage versioning detected");
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("type", "startup.storage.versioning").setCause(e)
+                    .log("could not detect storage versioning; deletes remove every version");
         }
     }
 

@@ -69,9 +69,14 @@ final class Env {
     }
 
     Duration duration(String name, Duration fallback, Duration min, Duration max) {
+        return optionalDuration(name, min, max).orElse(fallback);
+    }
+
+    /** A duration that may be left unset, which means something of its own (e.g. "keep forever"). */
+    Optional<Duration> optionalDuration(String name, Duration min, Duration max) {
         Optional<String> raw = text(name);
         if (raw.isEmpty()) {
-            return fallback;
+            return Optional.empty();
         }
         Matcher m = DURATION.matcher(raw.get());
         if (!m.matches()) {
@@ -90,7 +95,7 @@ final class Env {
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + raw.get());
         }
-        return value;
+        return Optional.of(value);
     }
 
     Optional<URI> httpUri(String name) {

@@ -43,10 +43,11 @@ public record Settings(
     /**
      * Where uploads are stored: an S3 bucket, or (standalone only) a local folder laid out like it.
      * {@code checksumsWhenRequired} turns off the SDK's newer default checksum headers that
-     * S3-compatible stores often reject.
+     * S3-compatible stores often reject. {@code dataRetention}: how long the local folder keeps an
+     * object after the day it was accepted; empty keeps it (on S3 a lifecycle rule does this).
      */
     public record Storage(Optional<String> bucket, Optional<URI> endpoint, boolean checksumsWhenRequired,
-                          Path dataDir, long multipartThreshold) {
+                          Path dataDir, long multipartThreshold, Optional<Duration> dataRetention) {
         public boolean usesS3() {
             return bucket.isPresent();
         }

@@ -46,7 +46,13 @@ public final class SettingsLoader {
                 endpoint,
                 checksumMode(env, endpoint.isPresent()),
                 env.path("DATA_DIR").orElse(Path.of("data")),
-                env.integer("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024, 5 * 1024 * 1024, Integer.MAX_VALUE));
+                env.integer("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024, 5 * 1024 * 1024, Integer.MAX_VALUE),
+                env.optionalDuration("DATA_RETENTION", Duration.ofDays(1), Duration.ofDays(36_500)));
+        if (storage.dataRetention().isPresent() && storage.usesS3()) {
+            // Silently ignoring it would keep data longer than the operator asked for.
+            throw new ConfigException("DATA_RETENTION", "applies to the local data folder only; "
+                    + "for S3 give the bucket a lifecycle rule (docs/deploy.md, \"Retention of stored data\")");
+        }
 
         Settings.Keys keys = new Settings.Keys(env.text("PUBLIC_KEY"), env.text("PRIVATE_KEY"));
         if (role == Role.WORKER && keys.publicKey().isPresent() && keys.privateKey().isEmpty()) {

@@ -10,31 +10,72 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The {@link ObjectStore} of the standalone role: files under a local folder, laid out like the bucket
- * ({@code <root>/v1/sessions/user=.../date=.../<id>.json.gz}), each written atomically.
+ * ({@code <root>/v1/sessions/user=.../date=.../<id>.json.gz}), each written atomically. With a
+ * retention, what a bucket's lifecycle rule does is done by a sweep: objects go once the day they
+ * were accepted lies wholly further back than the retention.
  */
 public final class LocalFolderStore implements ObjectStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalFolderStore.class);
 
     /** Temporary files start with this, which no key segment produced by the service does. */
     private static final String TEMP_PREFIX = ".tmp-";
     private static final String TEMP_SUFFIX = ".part";
+    /** Where the storage layout puts each user's folder. */
+    private static final String SESSIONS = "v1/sessions/";
+    private static final String USER_SEGMENT = "user=";
+    private static final String DAY_SEGMENT = "date=";
+    /** Days are the unit of retention: an hourly sweep removes a day at most an hour late. */
+    private static final Duration SWEEP_INTERVAL = Duration.ofHours(1);
 
     private final Path root;
     /** Writers share the folder tree; deletes take it alone, since they remove directories writers use. */
     private final ReadWriteLock tree = new ReentrantReadWriteLock();
+    private final Optional<Duration> retention;
+    private final Clock clock;
+    private ScheduledExecutorService sweeper;
 
+    /** A store that keeps what it stores until it is deleted. */
     public LocalFolderStore(Path root) {
+        this(root, Optional.empty(), Clock.systemUTC());
+    }
+
+    /**
+     * @param retention how long an object is kept after the (UTC) day it was accepted; empty keeps it
+     * @param clock     tells the day for {@link #removeExpired()}
+     */
+    public LocalFolderStore(Path root, Optional<Duration> retention, Clock clock) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.retention = Objects.requireNonNull(retention, "retention");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        retention.ifPresent(r -> {
+            if (r.isNegative() || r.isZero()) {
+                throw new IllegalArgumentException("retention must be positive");
+            }
+        });
     }
 
     /** The folder the objects are under. */
@@ -186,6 +227,84 @@ public final class LocalFolderStore implements ObjectStore {
         return name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX);
     }
 
+    /**
+     * Removes every object whose accepted day (the {@code date=} folder of its key) ended more than
+     * the retention ago, so none is removed before it is that old; keys outside the layout are kept.
+     * Without a retention, removes nothing. Each user's folder is swept on its own, so writes wait
+     * for one user's sweep at most.
+     *
+     * @return how many objects were removed
+     * @throws StorageException when the folder could not be listed or an object not removed
+     */
+    public long removeExpired() {
+        if (retention.isEmpty()) {
+            return 0;
+        }
+        LocalDate firstKept = LocalDate.ofInstant(clock.instant().minus(retention.get()), ZoneOffset.UTC);
+        Path sessions = root.resolve(SESSIONS);
+        if (!Files.isDirectory(sessions, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        List<String> users;
+        try (Stream<Path> folders = Files.list(sessions)) {
+            users = folders.filter(f -> Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS))
+                    .map(f -> f.getFileName().toString())
+                    .filter(name -> name.startsWith(USER_SEGMENT))
+                    .toList();
+        } catch (IOException e) {
+            throw StorageException.failed("list folder", e);
+        }
+        long removed = 0;
+        for (String user : users) {
+            try {
+                removed += deletePrefix(SESSIONS + user + "/", key -> acceptedBefore(key, firstKept)).objects();
+            } catch (IllegalArgumentException e) {
+                // Not a folder the service made (its name is no valid key segment): not ours to remove.
+            }
+        }
+        return removed;
+    }
+
+    /** Whether {@code key} is {@code v1/sessions/user=<token>/date=<day>/<name>} with a day before {@code firstKept}. */
+    private static boolean acceptedBefore(String key, LocalDate firstKept) {
+        String[] segments = key.split("/", -1);
+        if (segments.length != 5 || !segments[3].startsWith(DAY_SEGMENT)) {
+            return false;
+        }
+        try {
+            return LocalDate.parse(segments[3].substring(DAY_SEGMENT.length())).isBefore(firstKept);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs {@link #removeExpired()} now and then every hour in the background, until {@link #close()}.
+     * Without a retention, starts nothing.
+     */
+    public synchronized void startRetentionSweeps() {
+        if (retention.isEmpty() || sweeper != null) {
+            return;
+        }
+        sweeper = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("data-retention").daemon().factory());
+        sweeper.scheduleWithFixedDelay(this::sweep, 0, SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void sweep() {
+        try {
+            long removed = removeExpired();
+            if (removed > 0) {
+                LOG.atInfo().addKeyValue("type", "storage.retention").addKeyValue("objects", removed)
+                        .log("removed stored objects older than DATA_RETENTION");
+            }
+        } catch (RuntimeException e) {
+            // Storage messages never name a path (it holds a user token); other exceptions may, so only their type.
+            String why = e instanceof StorageException ? e.getMessage() : e.getClass().getSimpleName();
+            LOG.atWarn().addKeyValue("type", "storage.retention").log("retention sweep failed, retried within the hour: {}", why);
+        }
+    }
+
     @Override
     public void checkReachable() {
         try {
@@ -204,9 +323,19 @@ public final class LocalFolderStore implements ObjectStore {
         return "folder " + root;
     }
 
+    /** Stops the retention sweeps; nothing else is held open between calls. */
     @Override
-    public void close() {
-        // Nothing held open between calls.
+    public synchronized void close() {
+        if (sweeper == null) {
+            return;
+        }
+        sweeper.shutdownNow();
+        try {
+            sweeper.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sweeper = null;
     }
 
     /**

@@ -20,7 +20,8 @@ public interface ObjectStore extends AutoCloseable {
     void put(String key, byte[] gzippedJson);
 
     /**
-     * Removes one object; removing an absent object is not an error.
+     * Removes one object (on a versioned bucket: every version and delete marker of its key);
+     * removing an absent object is not an error.
      *
      * @throws StorageException when the store could not be asked
      */
@@ -37,6 +38,16 @@ public interface ObjectStore extends AutoCloseable {
      * @throws StorageException when any object could not be removed (the call can simply be repeated)
      */
     Removal deletePrefix(String prefix, Predicate<String> removable);
+
+    /**
+     * Asks the store whether it keeps earlier versions of objects (for the startup log: deletes find
+     * and remove versions on their own). A store without versions, like a folder, says so without asking.
+     *
+     * @throws StorageException when the store could not be asked
+     */
+    default BucketVersioning versioning() {
+        return BucketVersioning.UNVERSIONED;
+    }
 
     /**
      * Checks that the store can be reached.

@@ -2,8 +2,10 @@ package io.contextgraph.storage;
 
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -12,13 +14,18 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetBucketVersioningResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -42,10 +49,13 @@ public final class S3ObjectStore implements ObjectStore {
     /** S3 answers at most 1000 keys or uploads per listing page, and deletes at most 1000 keys per request. */
     static final int MAX_PAGE_SIZE = 1000;
     private static final int MAX_PARTS = 10_000;
+    /** Bounds a versioned delete when a store keeps listing what it was told to delete. */
+    private static final int MAX_VERSION_PASSES = 100;
 
     private static final String CONTENT_TYPE = "application/json";
     private static final String CONTENT_ENCODING = "gzip";
     private static final int HTTP_NOT_FOUND = 404;
+    private static final int HTTP_NOT_IMPLEMENTED = 501;
 
     private final S3Client client;
     private final String bucket;
@@ -54,6 +64,11 @@ public final class S3ObjectStore implements ObjectStore {
     private final int listPageSize;
     private final int deleteBatchSize;
     private volatile boolean bulkDeleteSupported = true;
+    /** What GetBucketVersioning last answered; null until asked. */
+    private volatile BucketVersioning lastSeenVersioning;
+    /** False once the store answered GetBucketVersioning with 501: it has no versions to remove. */
+    private volatile boolean versioningImplemented = true;
+    private volatile boolean versioningDenialReported;
 
     /** A store with the default multipart threshold and part size (8 MiB each). */
     public S3ObjectStore(S3Client client, String bucket) {
@@ -166,6 +181,11 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void delete(String key) {
         requireKey(key);
+        if (mayHoldVersions()) {
+            // The key is its own prefix; keys that merely start with it are left alone.
+            deleteVersions(key, key::equals);
+            return;
+        }
         try {
             client.deleteObject(b -> b.bucket(bucket).key(key));
         } catch (SdkException e) {
@@ -179,6 +199,12 @@ public final class S3ObjectStore implements ObjectStore {
      * <p>Unfinished multipart uploads go first, so that one completing meanwhile leaves an object the
      * object pass then removes.
      *
+     * <p>On a bucket that is or was versioned, every version and delete marker of a removable key is
+     * deleted by its version id (ListObjectVersions, DeleteObjects with version ids); a plain delete
+     * there would only add a delete marker and keep every byte. Until the bucket has been seen
+     * versioned, each call asks GetBucketVersioning first, since versioning can be turned on at any
+     * time; once seen versioned it stays so, as S3 cannot turn versioning off again.
+     *
      * @param prefix must end with {@code /}, so that {@code user=abc/} never reaches {@code user=abcd/}
      */
     @Override
@@ -186,9 +212,159 @@ public final class S3ObjectStore implements ObjectStore {
         requirePrefix(prefix);
         Objects.requireNonNull(removable, "removable");
         int aborted = abortUploads(prefix, removable);
-        long deleted = deleteObjects(prefix, removable);
-        LOG.debug("Deleted {} objects and aborted {} multipart uploads under a prefix", deleted, aborted);
-        return new Removal(deleted, 0);
+        Removal removal = mayHoldVersions()
+                ? deleteVersions(prefix, removable)
+                : new Removal(deleteObjects(prefix, removable), 0);
+        LOG.debug("Deleted {} objects and {} other versions and aborted {} multipart uploads under a prefix",
+                removal.objects(), removal.versions(), aborted);
+        return removal;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A store that does not implement GetBucketVersioning (501, e.g. S3Proxy) keeps no versions:
+     * it is unversioned, and is not asked again.
+     */
+    @Override
+    public BucketVersioning versioning() {
+        if (!versioningImplemented) {
+            return BucketVersioning.UNVERSIONED;
+        }
+        GetBucketVersioningResponse response;
+        try {
+            response = client.getBucketVersioning(b -> b.bucket(bucket));
+        } catch (S3Exception e) {
+            if (e.statusCode() != HTTP_NOT_IMPLEMENTED) {
+                throw StorageException.failed("GetBucketVersioning", e);
+            }
+            versioningImplemented = false;
+            lastSeenVersioning = BucketVersioning.UNVERSIONED;
+            return BucketVersioning.UNVERSIONED;
+        } catch (SdkException e) {
+            throw StorageException.failed("GetBucketVersioning", e);
+        }
+        // No status at all: versioning was never turned on. A status this SDK does not know counts as
+        // enabled, so that deletes look for versions.
+        String status = response.statusAsString();
+        BucketVersioning versioning = status == null || status.isEmpty() ? BucketVersioning.UNVERSIONED
+                : response.status() == BucketVersioningStatus.SUSPENDED ? BucketVersioning.SUSPENDED
+                : BucketVersioning.ENABLED;
+        lastSeenVersioning = versioning;
+        return versioning;
+    }
+
+    /**
+     * Whether deletes must remove versions. When the bucket cannot be asked (no s3:GetBucketVersioning),
+     * the answer is yes: listing versions then either works, or fails the delete loudly, where
+     * assuming no versions could silently keep data.
+     */
+    private boolean mayHoldVersions() {
+        BucketVersioning seen = lastSeenVersioning;
+        if (seen != null && seen.mayHoldVersions()) {
+            return true;
+        }
+        if (!versioningImplemented) {
+            return false;
+        }
+        try {
+            return versioning().mayHoldVersions();
+        } catch (StorageException e) {
+            if (!versioningDenialReported) {
+                versioningDenialReported = true;
+                LOG.warn("Could not ask whether the bucket is versioned ({}); deletes remove every version", e.getMessage());
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Deletes every version and delete marker under {@code prefix} whose key passes {@code removable},
+     * in passes over the listing until a pass finds nothing left to remove. On S3 the second pass
+     * finds nothing; it is the check, and it also covers S3-compatible stores that cut a version
+     * listing short without saying it is truncated.
+     */
+    private Removal deleteVersions(String prefix, Predicate<String> removable) {
+        Tally tally = new Tally();
+        for (int pass = 1; pass <= MAX_VERSION_PASSES; pass++) {
+            long before = tally.removed();
+            versionPass(prefix, removable, tally);
+            if (tally.removed() == before) {
+                return new Removal(tally.objects, tally.versions);
+            }
+        }
+        throw new StorageException("versions were still listed after " + MAX_VERSION_PASSES + " delete passes");
+    }
+
+    private void versionPass(String prefix, Predicate<String> removable, Tally tally) {
+        List<ObjectIdentifier> batch = new ArrayList<>(deleteBatchSize);
+        String keyMarker = null;
+        String versionIdMarker = null;
+        boolean more;
+        do {
+            String keyFrom = keyMarker;
+            String versionFrom = versionIdMarker;
+            ListObjectVersionsResponse page;
+            try {
+                page = client.listObjectVersions(b -> b.bucket(bucket).prefix(prefix).maxKeys(listPageSize)
+                        .keyMarker(keyFrom).versionIdMarker(versionFrom));
+            } catch (SdkException e) {
+                throw StorageException.failed("ListObjectVersions", e);
+            }
+            for (ObjectVersion version : page.versions()) {
+                if (removable.test(version.key())) {
+                    tally.count(version.key(), Boolean.TRUE.equals(version.isLatest()));
+                    addToBatch(batch, version.key(), version.versionId());
+                }
+            }
+            for (DeleteMarkerEntry marker : page.deleteMarkers()) {
+                if (removable.test(marker.key())) {
+                    tally.count(marker.key(), false);
+                    addToBatch(batch, marker.key(), marker.versionId());
+                }
+            }
+            // Deleting listed versions does not disturb the listing: the markers continue after the last entry.
+            more = Boolean.TRUE.equals(page.isTruncated());
+            keyMarker = page.nextKeyMarker();
+            versionIdMarker = page.nextVersionIdMarker();
+            if (more && keyMarker == null) {
+                throw new StorageException("ListObjectVersions answered a truncated page without a key marker");
+            }
+        } while (more);
+        if (!batch.isEmpty()) {
+            deleteBatch(batch);
+        }
+    }
+
+    /**
+     * What a versioned delete removed: a key's current version is an object, every other version and
+     * delete marker a version. A version that became current when a newer one was deleted (between
+     * passes) is still a version: each key counts as an object once.
+     */
+    private static final class Tally {
+        private final Set<String> keys = new HashSet<>();
+        private long objects;
+        private long versions;
+
+        void count(String key, boolean current) {
+            if (keys.add(key) && current) {
+                objects++;
+            } else {
+                versions++;
+            }
+        }
+
+        long removed() {
+            return objects + versions;
+        }
+    }
+
+    private void addToBatch(List<ObjectIdentifier> batch, String key, String versionId) {
+        batch.add(ObjectIdentifier.builder().key(key).versionId(versionId).build());
+        if (batch.size() == deleteBatchSize) {
+            deleteBatch(batch);
+            batch.clear();
+        }
     }
 
     private long deleteObjects(String prefix, Predicate<String> removable) {
@@ -232,7 +408,7 @@ public final class S3ObjectStore implements ObjectStore {
         try {
             response = client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(toDelete).quiet(true)));
         } catch (S3Exception e) {
-            if (e.statusCode() != 501) {
+            if (e.statusCode() != HTTP_NOT_IMPLEMENTED) {
                 throw StorageException.failed("DeleteObjects", e);
             }
             // Some S3-compatible stores (a stock S3Proxy) refuse the checksum header the SDK always
@@ -255,7 +431,7 @@ public final class S3ObjectStore implements ObjectStore {
     private int deleteOneByOne(List<ObjectIdentifier> keys) {
         for (ObjectIdentifier key : keys) {
             try {
-                client.deleteObject(b -> b.bucket(bucket).key(key.key()));
+                client.deleteObject(b -> b.bucket(bucket).key(key.key()).versionId(key.versionId()));
             } catch (SdkException e) {
                 throw StorageException.failed("DeleteObject", e);
             }

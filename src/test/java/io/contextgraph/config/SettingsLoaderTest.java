@@ -136,6 +136,26 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void dataRetentionIsUnsetByDefaultAndReadAsADuration() {
+        assertThat(SettingsLoader.load(Role.STANDALONE, env()).storage().dataRetention())
+                .as("unset keeps stored data").isEmpty();
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("DATA_RETENTION", "270d")).storage().dataRetention())
+                .contains(Duration.ofDays(270));
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("DATA_RETENTION", "270 days")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("DATA_RETENTION");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("DATA_RETENTION", "2h")))
+                .as("shorter than a day").isInstanceOf(ConfigException.class).hasMessageContaining("DATA_RETENTION");
+    }
+
+    @Test
+    void dataRetentionIsRefusedWithABucket() {
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE,
+                env("DATA_RETENTION", "270d", "S3_BUCKET", "com-example-dev-us-west-2-contextgraph")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("DATA_RETENTION").hasMessageContaining("lifecycle rule");
+    }
+
+    @Test
     void retryDelayMustBeShorterThanTheVisibilityTimeout() {
         assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_VISIBILITY_TIMEOUT", "1s", "QUEUE_RETRY_DELAY", "2s")))
                 .hasMessageStartingWith("QUEUE_RETRY_DELAY:");

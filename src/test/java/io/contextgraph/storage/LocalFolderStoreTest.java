@@ -3,13 +3,19 @@ package io.contextgraph.storage;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -153,6 +159,100 @@ class LocalFolderStoreTest {
 
         assertThat(root).isDirectory();
         assertThat(root.resolve("v1")).doesNotExist();
+    }
+
+    @Test
+    void retention_removes_the_objects_of_days_wholly_older_than_it_and_keeps_the_rest() throws IOException {
+        // 270 days before 2026-12-01T10:00Z is 2026-03-06T10:00Z: 2026-03-05 ended before it, 2026-03-06 did not.
+        LocalFolderStore retaining = new LocalFolderStore(root, Optional.of(Duration.ofDays(270)),
+                Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC));
+        String expired = ABC + "date=2026-03-05/old.json.gz";
+        String expiredToo = ABC + "date=2025-01-01/older.json.gz";
+        String kept = ABC + "date=2026-03-06/kept.json.gz";
+        String recent = ABC + "date=2026-11-30/recent.json.gz";
+        String othersExpired = ABCD + "date=2026-03-05/old.json.gz";
+        for (String key : List.of(expired, expiredToo, kept, recent, othersExpired)) {
+            retaining.put(key, gzip(key));
+        }
+        // Outside the layout: no day to judge by, so kept.
+        String undated = ABC + "notes/undated.json.gz";
+        retaining.put(undated, gzip("?"));
+
+        assertThat(retaining.removeExpired()).isEqualTo(3);
+
+        assertThat(filesUnder(root)).containsExactlyInAnyOrder(
+                root.resolve(kept), root.resolve(recent), root.resolve(undated));
+        assertThat(root.resolve(ABC + "date=2026-03-05")).doesNotExist();
+        assertThat(root.resolve("v1/sessions/user=abcd")).as("an emptied user folder goes").doesNotExist();
+        assertThat(retaining.removeExpired()).isZero();
+    }
+
+    @Test
+    void retention_removes_a_day_once_its_last_moment_is_older_than_the_retention() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-30T23:59:59Z"));
+        LocalFolderStore retaining = new LocalFolderStore(root, Optional.of(Duration.ofDays(1)), clock);
+        String key = ABC + "date=2026-11-29/a.json.gz";
+        retaining.put(key, gzip("a"));
+
+        assertThat(retaining.removeExpired()).as("accepted at 23:59:59 on the 29th, it may be under a day old").isZero();
+        assertThat(root.resolve(key)).exists();
+
+        clock.now = Instant.parse("2026-12-01T00:00:00Z");
+        assertThat(retaining.removeExpired()).isEqualTo(1);
+        assertThat(root.resolve(key)).doesNotExist();
+    }
+
+    @Test
+    void without_retention_nothing_is_ever_removed() {
+        LocalFolderStore keeping = new LocalFolderStore(root, Optional.empty(),
+                Clock.fixed(Instant.parse("2126-01-01T00:00:00Z"), ZoneOffset.UTC));
+        keeping.put(ABC + "date=2000-01-01/a.json.gz", gzip("a"));
+
+        assertThat(keeping.removeExpired()).isZero();
+        keeping.startRetentionSweeps();
+        keeping.close();
+
+        assertThat(root.resolve(ABC + "date=2000-01-01/a.json.gz")).exists();
+    }
+
+    @Test
+    void retention_sweeps_start_with_a_sweep_and_stop_on_close() {
+        LocalFolderStore retaining = new LocalFolderStore(root, Optional.of(Duration.ofDays(270)),
+                Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC));
+        retaining.put(ABC + "date=2026-01-01/old.json.gz", gzip("old"));
+        retaining.put(ABC + "date=2026-11-30/new.json.gz", gzip("new"));
+        try {
+            retaining.startRetentionSweeps();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(root.resolve(ABC + "date=2026-01-01")));
+        } finally {
+            retaining.close();
+        }
+        assertThat(root.resolve(ABC + "date=2026-11-30/new.json.gz")).exists();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("data-retention"));
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class MutableClock extends Clock {
+        volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
     @ParameterizedTest

@@ -311,6 +311,21 @@ class S3ObjectStoreIT {
     }
 
     @Test
+    void a_store_without_versioning_is_unversioned_and_asked_only_once() {
+        store.put(ABC + "date=2026-11-25/a.json.gz", new byte[] {1});
+        OperationLog log = new OperationLog();
+        try (S3ObjectStore logged = new S3ObjectStore(loggedClient(log), bucket)) {
+            // S3Proxy answers GetBucketVersioning with 501: it keeps no versions.
+            assertThat(logged.versioning()).isEqualTo(BucketVersioning.UNVERSIONED);
+            assertThat(logged.deletePrefix(ABC, key -> true)).isEqualTo(new Removal(1, 0));
+            logged.delete(ABC + "date=2026-11-25/a.json.gz");
+        }
+        assertThat(log.count("GetBucketVersioning")).isEqualTo(1);
+        assertThat(log.count("ListObjectVersions")).isZero();
+        assertThat(s3.listKeys(bucket, ABC)).isEmpty();
+    }
+
+    @Test
     void refuses_a_prefix_that_could_reach_a_neighbour() {
         store.put(ABCD + "date=2026-11-25/keep.json.gz", new byte[] {1});
 
