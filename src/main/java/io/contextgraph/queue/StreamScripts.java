@@ -68,7 +68,7 @@ final class StreamScripts {
             local function too_old(order, marker_ttl)
               local now = redis.call('TIME')
               local ms = tonumber(string.match(order, '^(%d+)-'))
-              return ms + tonumber(marker_ttl) <= tonumber(now[1]) * 1000
+              return ms + tonumber(marker_ttl) <= tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
             end
             """;
 
