@@ -191,4 +191,22 @@ class DeadLettersIT {
         assertThat(again.task().orderId()).isEqualTo(order);
         assertThat(new DeadLetters(bed.link, settings).list(10)).isEmpty();
     }
+
+    @Test
+    void deadLettersParkedBeforeTheIndexExistedAreIndexedOnceAndThenPurged() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        // As an older version parked it: no index entry.
+        bed.server.cli("XADD", settings.keyPrefix() + "dead", "*", "type", "upload", "user", "user-legacy",
+                "upload_id", "q3Vb0q3Vb0q3Vb0q3Vb0q3", "accepted", "1", "body", "x", "order", "1-0", "reason", "r",
+                "failed_at", "1");
+        String order = queue.enqueueDelete("user-legacy");
+        assertThat(deadLetters.purgeUser("user-legacy", order)).as("not indexed yet").isZero();
+
+        assertThat(deadLetters.indexUnindexed()).isEqualTo(1);
+        assertThat(deadLetters.indexUnindexed()).as("once per Redis").isZero();
+        assertThat(deadLetters.purgeUser("user-legacy", order)).isEqualTo(1);
+        assertThat(deadLetters.list(10)).isEmpty();
+    }
 }
