@@ -8,6 +8,7 @@ import io.contextgraph.observability.Logging;
 import io.contextgraph.queue.DeadLetter;
 import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.TaskType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -77,25 +78,39 @@ final class DeadLettersCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List parked tasks (no personal data).")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List deletes still waiting, then parked deletes and parked uploads (no personal data).")
     static final class ListCommand implements Callable<Integer> {
-        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", defaultValue = "100",
+                description = "At most this many of each kind (default ${DEFAULT-VALUE}).")
         int limit;
 
         @Override
         public Integer call() {
-            return guarded(System.err, () -> {
-                List<DeadLetter> letters = withDeadLetters(dead -> dead.list(limit));
-                System.out.printf("%-20s %-7s %-24s %-24s %8s  %s%n", "ID", "TYPE", "ACCEPTED", "FAILED", "BYTES", "REASON");
-                for (DeadLetter letter : letters) {
-                    System.out.printf("%-20s %-7s %-24s %-24s %8d  %s%n", letter.id(),
-                            letter.type().name().toLowerCase(java.util.Locale.ROOT),
-                            Instant.ofEpochMilli(letter.acceptedAtMillis()), Instant.ofEpochMilli(letter.failedAtMillis()),
-                            letter.bodyBytes(), letter.reason());
-                }
-                System.out.println(letters.size() + " dead letter(s)");
+            return guarded(System.err, () -> withDeadLetters(dead -> {
+                DeadLetters.WaitingDeletes waiting = dead.waitingDeletes();
+                System.out.println("deletes waiting: " + waiting.count() + (waiting.count() == 0 ? ""
+                        : " (oldest accepted " + Instant.ofEpochMilli(waiting.oldestAcceptedAtMillis()) + ")"));
+                List<DeadLetter> deletes = dead.list(TaskType.DELETE, limit);
+                List<DeadLetter> uploads = dead.list(TaskType.UPLOAD, limit);
+                print("parked deletes", deletes);
+                print("parked uploads", uploads);
+                System.out.println(deletes.size() + uploads.size() + " dead letter(s)");
                 return 0;
-            });
+            }));
+        }
+
+        private static void print(String title, List<DeadLetter> letters) {
+            System.out.println(title + ": " + letters.size());
+            if (letters.isEmpty()) {
+                return;
+            }
+            System.out.printf("  %-20s %-24s %-24s %8s  %s%n", "ID", "ACCEPTED", "FAILED", "BYTES", "REASON");
+            for (DeadLetter letter : letters) {
+                System.out.printf("  %-20s %-24s %-24s %8d  %s%n", letter.id(),
+                        Instant.ofEpochMilli(letter.acceptedAtMillis()), Instant.ofEpochMilli(letter.failedAtMillis()),
+                        letter.bodyBytes(), letter.reason());
+            }
         }
     }
 

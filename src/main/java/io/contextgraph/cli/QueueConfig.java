@@ -19,6 +19,6 @@ final class QueueConfig {
 
     static QueueSettings queue(Settings.Queue queue) {
         return new QueueSettings(KEY_PREFIX, queue.maxLength(), queue.visibilityTimeout(), queue.maxAttempts(),
-                queue.retryDelay(), queue.forgetMarkerTtl());
+                queue.retryDelay(), queue.forgetMarkerTtl(), queue.dedupWindow(), queue.deadLetterRetention());
     }
 }

@@ -65,9 +65,12 @@ public record Settings(
         }
     }
 
-    /** Bounds and timings of the Redis task queue. */
+    /**
+     * Bounds and timings of the Redis task queue. {@code dedupWindow}: how long a retried identical upload is
+     * recognised (zero: never); {@code deadLetterRetention}: how long parked tasks are kept.
+     */
     public record Queue(long maxLength, Duration visibilityTimeout, int maxAttempts, Duration retryDelay,
-                        Duration forgetMarkerTtl) {
+                        Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention) {
     }
 
     /** How much work one worker process does at once. */

@@ -93,7 +93,7 @@ public final class TaskLoop implements AutoCloseable {
                 backlog = batch.size() == free;
                 for (Delivery delivery : batch) {
                     slots.take();
-                    inFlight.put(delivery.task().entryId(), delivery);
+                    inFlight.put(inFlightKey(delivery), delivery);
                     executor.submit(() -> run(delivery));
                 }
                 pause = Duration.ofMillis(100);
@@ -141,7 +141,7 @@ public final class TaskLoop implements AutoCloseable {
             }
         } finally {
             metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
-            inFlight.remove(delivery.task().entryId());
+            inFlight.remove(inFlightKey(delivery));
             slots.release(1);
         }
     }
@@ -199,6 +199,11 @@ public final class TaskLoop implements AutoCloseable {
             }
         }
         LOG.atInfo().addKeyValue("type", "worker.stopped").addKeyValue("handed_back", handedBack.get()).log("worker stopped");
+    }
+
+    /** Entry IDs are unique per stream only: an upload and a delete can share one. */
+    private static String inFlightKey(Delivery delivery) {
+        return delivery.stream() + " " + delivery.task().entryId();
     }
 
     private static void sleep(Duration pause) {

@@ -172,6 +172,36 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void dedupWindowAndDeadLetterRetentionHaveTheirDefaultsAndCanBeSet() {
+        Settings defaults = SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket"));
+        assertThat(defaults.queue().dedupWindow()).isEqualTo(Duration.ofHours(24));
+        assertThat(defaults.queue().deadLetterRetention()).isEqualTo(Duration.ofDays(14));
+        Settings set = SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "UPLOAD_DEDUP_WINDOW", "0",
+                "DEAD_LETTER_RETENTION", "2d"));
+        assertThat(set.queue().dedupWindow()).isZero();
+        assertThat(set.queue().deadLetterRetention()).isEqualTo(Duration.ofDays(2));
+    }
+
+    @Test
+    void theForgetMarkerMustOutliveEveryWayAnOlderUploadCanStillBeProcessed() {
+        // 14 days of dead letters + 7 deliveries of 5 minutes: a 14-day marker could expire before a replay.
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "FORGET_MARKER_TTL", "14d")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("FORGET_MARKER_TTL:")
+                .extracting(e -> ((ConfigException) e).variable()).isEqualTo("FORGET_MARKER_TTL");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("DEAD_LETTER_RETENTION", "30d")))
+                .hasMessageStartingWith("FORGET_MARKER_TTL:");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("FORGET_MARKER_TTL", "2d",
+                "DEAD_LETTER_RETENTION", "1d", "UPLOAD_DEDUP_WINDOW", "3d")))
+                .hasMessageStartingWith("FORGET_MARKER_TTL:");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_VISIBILITY_TIMEOUT", "12h",
+                "QUEUE_MAX_ATTEMPTS", "100")))
+                .hasMessageStartingWith("FORGET_MARKER_TTL:");
+        Settings fits = SettingsLoader.load(Role.WEB, env("FORGET_MARKER_TTL", "15d"));
+        assertThat(fits.queue().forgetMarkerTtl()).isEqualTo(Duration.ofDays(15));
+    }
+
+    @Test
     void secretsAreNotEchoedInFull() {
         assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("REDIS_PORT", "supersecretpassword-that-is-long")))
                 .hasMessageNotContaining("that-is-long");
