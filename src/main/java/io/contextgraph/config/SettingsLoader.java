@@ -26,7 +26,11 @@ public final class SettingsLoader {
                 env.flag("REDIS_TLS", false),
                 env.duration("REDIS_TIMEOUT", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
                 embeddedRedis,
-                env.flag("REDIS_ALLOW_EVICTION", false));
+                env.flag("REDIS_ALLOW_EVICTION", false),
+                env.integer("REDIS_MIN_REPLICAS", 0, 0, 16));
+        if (embeddedRedis && redis.minReplicas() > 0) {
+            throw new ConfigException("REDIS_MIN_REPLICAS", "needs REDIS_HOST: the embedded Redis has no replicas");
+        }
         Settings.Statsd statsd = new Settings.Statsd(env.text("STATSD_HOST", "localhost"), env.port("STATSD_PORT", 8125));
         Settings.Web web = new Settings.Web(
                 env.port("PORT", 8000),

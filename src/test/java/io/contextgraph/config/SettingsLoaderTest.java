@@ -37,6 +37,18 @@ class SettingsLoaderTest {
         assertThat(s.storage().bucket()).isEmpty();
         assertThat(s.keys().encryptionEnabled()).isFalse();
         assertThat(s.queue().maxAttempts()).isEqualTo(5);
+        assertThat(s.redis().minReplicas()).as("no replica acknowledgement unless asked for").isZero();
+    }
+
+    @Test
+    void minReplicasNeedsARealRedis() {
+        assertThat(SettingsLoader.load(Role.WEB, env("REDIS_MIN_REPLICAS", "1")).redis().minReplicas()).isEqualTo(1);
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("REDIS_HOST", "cache", "REDIS_MIN_REPLICAS", "2"))
+                .redis().minReplicas()).isEqualTo(2);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("REDIS_MIN_REPLICAS", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_MIN_REPLICAS: needs REDIS_HOST");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("REDIS_MIN_REPLICAS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_MIN_REPLICAS");
     }
 
     @Test
