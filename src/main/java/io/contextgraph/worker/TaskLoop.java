@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
  * at once, each on its own virtual thread. A task is acknowledged only after its effect is stored;
- * failures are retried with back-off and parked as dead letters in the end (see the queue package).
+ * failures are retried with back-off and parked as dead letters in the end (see the queue package). While a task
+ * runs, its lease is renewed ({@link LeaseKeeper}), so only a dead worker's tasks are taken over by others.
  */
 public final class TaskLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);
@@ -43,6 +44,7 @@ public final class TaskLoop implements AutoCloseable {
     private final int concurrency;
     private final Duration shutdownGrace;
     private final TaskSlots slots;
+    private final LeaseKeeper leases;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
@@ -69,10 +71,12 @@ public final class TaskLoop implements AutoCloseable {
         this.concurrency = concurrency;
         this.shutdownGrace = shutdownGrace;
         this.slots = new TaskSlots(concurrency, GATHER_SLOTS_WITHIN);
+        this.leases = new LeaseKeeper(consumer);
     }
 
     public void start() {
         if (running.compareAndSet(false, true)) {
+            leases.start();
             poller = Thread.ofPlatform().name("task-poller").start(this::pollUntilStopped);
         }
     }
@@ -93,6 +97,7 @@ public final class TaskLoop implements AutoCloseable {
                 backlog = batch.size() == free;
                 for (Delivery delivery : batch) {
                     slots.take();
+                    leases.hold(delivery.task().entryId());
                     inFlight.put(delivery.task().entryId(), delivery);
                     executor.submit(() -> run(delivery));
                 }
@@ -122,8 +127,10 @@ public final class TaskLoop implements AutoCloseable {
                 case UPLOAD -> uploads.process(delivery);
                 case DELETE -> deletes.process(delivery.task());
             };
+            leases.release(delivery.task().entryId()); // a retry sets the idle time itself; no renewal may undo it
             settle(delivery, outcome);
         } catch (RuntimeException e) {
+            leases.release(delivery.task().entryId());
             if (running.get()) {
                 LOG.atError().addKeyValue("type", "worker.task_failed").addKeyValue("task", taskName).setCause(e)
                         .log("task failed unexpectedly");
@@ -140,6 +147,7 @@ public final class TaskLoop implements AutoCloseable {
                 }
             }
         } finally {
+            leases.release(delivery.task().entryId());
             metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
             inFlight.remove(delivery.task().entryId());
             slots.release(1);
@@ -193,6 +201,7 @@ public final class TaskLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        leases.close(); // the tasks still here are handed back: their idle time must stay as the hand-back sets it
         for (Delivery delivery : inFlight.values()) {
             if (handBackQuietly(delivery)) {
                 handedBack.incrementAndGet();
