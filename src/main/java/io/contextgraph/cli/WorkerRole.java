@@ -33,6 +33,7 @@ final class WorkerRole implements AutoCloseable {
     private final ObjectStore store;
     private final TaskConsumer consumer;
     private final TaskLoop loop;
+    private final long maxInflightBytes;
     private volatile Thread storageCheck;
 
     WorkerRole(Foundation base, ObjectStore store) {
@@ -52,7 +53,9 @@ final class WorkerRole implements AutoCloseable {
             }
         });
         this.loop = TaskLoop.create(consumer, decryptor, filter, store, new DeadLetters(base.redis, base.queue), stats,
-                base.metrics, base.errors, settings.worker().concurrency(), settings.web().shutdownGrace());
+                base.metrics, base.errors, settings.worker().concurrency(), settings.worker().maxInflightBytes(),
+                settings.worker().maxBodyBytes(), settings.web().shutdownGrace());
+        this.maxInflightBytes = settings.worker().maxInflightBytes();
     }
 
     WorkerRole start() {
@@ -60,7 +63,8 @@ final class WorkerRole implements AutoCloseable {
         storageCheck = Thread.ofVirtual().name("storage-check").start(this::checkStorageUntilReachable);
         loop.start();
         LOG.atInfo().addKeyValue("type", "worker.started").addKeyValue("storage", store.describe())
-                .addKeyValue("concurrency", loop.concurrency()).log("worker started");
+                .addKeyValue("concurrency", loop.concurrency()).addKeyValue("max_inflight_bytes", maxInflightBytes)
+                .log("worker started");
         return this;
     }
 

@@ -71,7 +71,10 @@ public record Settings(
                         Duration forgetMarkerTtl) {
     }
 
-    /** How much work one worker process does at once. */
-    public record Worker(int concurrency, int maxBodyBytes) {
+    /**
+     * How much work one worker process does at once: tasks in progress, and the bytes of task bodies it may hold at
+     * once (polled, not finished); a task body is at most {@code maxBodyBytes}.
+     */
+    public record Worker(int concurrency, int maxBodyBytes, long maxInflightBytes) {
     }
 }

@@ -71,10 +71,20 @@ public final class SettingsLoader {
             throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
         }
         Settings.Worker worker = new Settings.Worker(
-                env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES);
+                env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES,
+                env.byteCount("WORKER_MAX_INFLIGHT_BYTES", defaultWorkerInflightBytes(Runtime.getRuntime().maxMemory()),
+                        MAX_BODY_BYTES, Long.MAX_VALUE / 4));
 
         return new Settings(role, redis, env.text("SENTRY_DSN"), statsd, web, storage, keys, queue, worker,
                 env.path("BLOCKLIST_FILE"));
+    }
+
+    /**
+     * A tenth of the heap, and at least one maximum-size body: processing a task takes up to ~8 times its body (the
+     * decrypted JSON, the parsed document, the gzip output), so the bodies held within this budget fit the heap.
+     */
+    static long defaultWorkerInflightBytes(long maxHeapBytes) {
+        return Math.max(MAX_BODY_BYTES, maxHeapBytes / 10);
     }
 
     private static boolean checksumMode(Env env, boolean customEndpoint) {

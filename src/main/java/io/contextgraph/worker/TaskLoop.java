@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
- * at once, each on its own virtual thread. A task is acknowledged only after its effect is stored;
+ * at once, each on its own virtual thread, holding no more task bytes at once than its budget ({@link TaskSlots}). A task is acknowledged only after its effect is stored;
  * failures are retried with back-off and parked as dead letters in the end (see the queue package). While a task
  * runs, its lease is renewed ({@link LeaseKeeper}), so only a dead worker's tasks are taken over by others.
  */
@@ -54,15 +54,17 @@ public final class TaskLoop implements AutoCloseable {
     /** Wires the processors of both task types around one consumer. */
     public static TaskLoop create(TaskConsumer consumer, Optional<JweDecryptor> decryptor, SessionFilter filter,
                                   ObjectStore store, DeadLetters deadLetters, QueueStats stats, Metrics metrics,
-                                  ErrorReporter errors, int concurrency, Duration shutdownGrace) {
+                                  ErrorReporter errors, int concurrency, long maxInflightBytes, int maxTaskBytes,
+                                  Duration shutdownGrace) {
         return new TaskLoop(consumer,
                 new UploadProcessor(decryptor, filter, store, consumer, stats, metrics),
                 new DeleteProcessor(store, deadLetters, stats, metrics),
-                metrics, errors, concurrency, shutdownGrace);
+                metrics, errors, concurrency, new TaskSlots(concurrency, maxInflightBytes, maxTaskBytes,
+                        GATHER_SLOTS_WITHIN), shutdownGrace);
     }
 
     TaskLoop(TaskConsumer consumer, UploadProcessor uploads, DeleteProcessor deletes, Metrics metrics,
-             ErrorReporter errors, int concurrency, Duration shutdownGrace) {
+             ErrorReporter errors, int concurrency, TaskSlots slots, Duration shutdownGrace) {
         this.consumer = consumer;
         this.uploads = uploads;
         this.deletes = deletes;
@@ -70,7 +72,7 @@ public final class TaskLoop implements AutoCloseable {
         this.errors = errors;
         this.concurrency = concurrency;
         this.shutdownGrace = shutdownGrace;
-        this.slots = new TaskSlots(concurrency, GATHER_SLOTS_WITHIN);
+        this.slots = slots;
         this.leases = new LeaseKeeper(consumer);
     }
 
@@ -92,11 +94,11 @@ public final class TaskLoop implements AutoCloseable {
                 try {
                     batch = running.get() ? consumer.poll(free, POLL_BLOCK) : List.of();
                 } finally {
-                    slots.release(free);
+                    slots.releasePoll(free);
                 }
                 backlog = batch.size() == free;
                 for (Delivery delivery : batch) {
-                    slots.take();
+                    slots.take(delivery.task().body().length);
                     leases.hold(delivery.task().entryId());
                     inFlight.put(delivery.task().entryId(), delivery);
                     executor.submit(() -> run(delivery));
@@ -150,7 +152,7 @@ public final class TaskLoop implements AutoCloseable {
             leases.release(delivery.task().entryId());
             metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
             inFlight.remove(delivery.task().entryId());
-            slots.release(1);
+            slots.release(1, delivery.task().body().length);
         }
     }
 

@@ -38,6 +38,26 @@ class SettingsLoaderTest {
         assertThat(s.keys().encryptionEnabled()).isFalse();
         assertThat(s.queue().maxAttempts()).isEqualTo(5);
         assertThat(s.redis().minReplicas()).as("no replica acknowledgement unless asked for").isZero();
+        assertThat(s.queue().visibilityTimeout()).as("workers renew leases, so a crash costs seconds")
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.worker().maxInflightBytes())
+                .isEqualTo(SettingsLoader.defaultWorkerInflightBytes(Runtime.getRuntime().maxMemory()));
+    }
+
+    @Test
+    void workerInflightBytesDefaultToATenthOfTheHeapAndHoldAtLeastOneBody() {
+        assertThat(SettingsLoader.defaultWorkerInflightBytes(1L << 30)).isEqualTo((1L << 30) / 10);
+        assertThat(SettingsLoader.defaultWorkerInflightBytes(64L << 20)).isEqualTo(SettingsLoader.MAX_BODY_BYTES);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "WORKER_MAX_INFLIGHT_BYTES", "64MiB"))
+                .worker().maxInflightBytes()).isEqualTo(64L << 20);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "WORKER_MAX_INFLIGHT_BYTES", "20000000"))
+                .worker().maxInflightBytes()).isEqualTo(20_000_000L);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "WORKER_MAX_INFLIGHT_BYTES", "1MiB"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WORKER_MAX_INFLIGHT_BYTES: must be between");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "WORKER_MAX_INFLIGHT_BYTES", "lots"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WORKER_MAX_INFLIGHT_BYTES: must be a number of bytes");
     }
 
     @Test

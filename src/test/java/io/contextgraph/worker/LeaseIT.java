@@ -94,6 +94,6 @@ class LeaseIT {
         return TaskLoop.create(consumer, Optional.empty(),
                 new SessionFilter(new UrlFilter(Blocklist.bundled()), Clock.systemUTC()), store,
                 new DeadLetters(link, settings), new QueueStats(link, settings), Metrics.none(), ErrorReporter.off(),
-                4, Duration.ofSeconds(1));
+                4, 64L << 20, 10 << 20, Duration.ofSeconds(1));
     }
 }
