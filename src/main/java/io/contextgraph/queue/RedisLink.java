@@ -187,9 +187,9 @@ public final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * How often the shared connection has been lost so far. Lettuce re-sends commands that were unanswered when the
-     * connection dropped on the new connection; comparing this before a write and after a later command tells whether
-     * both ran on the same Redis connection (see {@link Replication}).
+     * How often the shared connection has been lost so far (Lettuce then reconnects by itself): unchanged between
+     * before a write and after a later command's reply means both ran on the same Redis connection (see
+     * {@link Replication}).
      */
     long connectionLosses() {
         return connectionLosses.get();

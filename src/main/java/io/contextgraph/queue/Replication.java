@@ -15,10 +15,11 @@ import java.util.concurrent.CompletableFuture;
  * offset is one stream, so a later offset acknowledged means the write acknowledged too. Sharing only ever makes a
  * WAIT wait for more, never for less, and one WAIT serves all the uploads of a batch.
  *
- * <p>The one case this reasoning misses is the write and the WAIT running on different connections: after a lost
- * connection Lettuce re-sends unanswered commands on a new one, and a new connection's WAIT has made no write and
- * would answer at once. So the link's connection losses are compared before the write and after the WAIT's reply;
- * a loss in between fails the call.
+ * <p>The one case this reasoning misses is the write and the WAIT running on different connections: the connection
+ * is lost after the write's reply and Lettuce has reconnected before the WAIT is sent. The new connection has made no
+ * write, so its WAIT would answer at once. (Commands unanswered when a connection drops fail with it, the link
+ * rejects commands while disconnected, so only this order is possible.) So the link's connection losses are compared
+ * before the write and after the WAIT's reply; a loss in between fails the call.
  */
 final class Replication {
 
