@@ -158,7 +158,8 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("redis-server is not running");
         }
         try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            // The shell's own kill: no dependency on a kill binary (procps) being installed.
+            Process kill = new ProcessBuilder("sh", "-c", "kill -s " + name + " " + process.pid()).inheritIO().start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill -" + name + " failed");
             }
