@@ -150,6 +150,7 @@ class FailoverIT {
         RedisServer primary = keep(new RedisServer());
         RoleProcess web = keep(RoleProcess.builder("web").name("failover-noreplica-web").redis(primary.port())
                 .env("REDIS_MIN_REPLICAS", "1").start().awaitHttp(Duration.ofSeconds(60)));
+        web.awaitLog("WARNING: Redis has 0 connected replicas and REDIS_MIN_REPLICAS is 1", Duration.ofSeconds(30));
         String user = Uploads.newUser();
 
         HttpResponse<String> upload = Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("alone"));
