@@ -63,7 +63,8 @@ public final class SettingsLoader {
 
         Settings.Queue queue = new Settings.Queue(
                 env.integer("QUEUE_MAX_LENGTH", 100_000, 1, Integer.MAX_VALUE),
-                env.duration("QUEUE_VISIBILITY_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofHours(12)),
+                env.duration("QUEUE_VISIBILITY_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(200),
+                        Duration.ofHours(12)),
                 env.integer("QUEUE_MAX_ATTEMPTS", 5, 1, 100),
                 env.duration("QUEUE_RETRY_DELAY", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofHours(1)),
                 env.duration("FORGET_MARKER_TTL", Duration.ofDays(30), Duration.ofMinutes(1), Duration.ofDays(3650)));

@@ -32,7 +32,10 @@ public record QueueSettings(String keyPrefix, long maxLength, Duration visibilit
         }
     }
 
-    /** cg:, 100000 tasks, 30 s visibility (workers renew the leases of tasks in progress), 5 attempts, 2 s base retry delay, 30 days forget markers. */
+    /**
+     * cg:, 100000 tasks, 30 s visibility (workers renew the leases of tasks in progress), 5 attempts, 2 s base retry
+     * delay, 30 days forget markers.
+     */
     public static QueueSettings defaults() {
         return new QueueSettings("cg:", 100_000, Duration.ofSeconds(30), 5, Duration.ofSeconds(2), Duration.ofDays(30));
     }

@@ -58,7 +58,7 @@ public final class RedisLink implements AutoCloseable {
     private final AtomicBoolean firstFailureReported = new AtomicBoolean();
     private final Set<StatefulRedisConnection<byte[], byte[]>> dedicated = ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
-    /** Counts the shared connection's losses: a write and a later WAIT ran on one Redis connection iff it is unchanged. */
+    /** The shared connection's losses: a write and a later WAIT ran on one Redis connection iff this is unchanged. */
     private final AtomicLong connectionLosses = new AtomicLong();
     private volatile String lastError;
     private volatile Consumer<Throwable> firstFailureHook = failure -> { };

@@ -25,9 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
- * at once, each on its own virtual thread, holding no more task bytes at once than its budget ({@link TaskSlots}). A task is acknowledged only after its effect is stored;
- * failures are retried with back-off and parked as dead letters in the end (see the queue package). While a task
- * runs, its lease is renewed ({@link LeaseKeeper}), so only a dead worker's tasks are taken over by others.
+ * at once, each on its own virtual thread, holding no more task bytes at once than its budget
+ * ({@link TaskSlots}). A task is acknowledged only after its effect is stored; failures are retried
+ * with back-off and parked as dead letters in the end (see the queue package). While a task runs, its
+ * lease is renewed ({@link LeaseKeeper}), so only a dead worker's tasks are taken over by others.
  */
 public final class TaskLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);

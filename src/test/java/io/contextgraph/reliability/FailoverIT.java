@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,6 +30,9 @@ import static org.awaitility.Awaitility.await;
  * failover (primary SIGKILLed, replica promoted with {@code REPLICAOF NO ONE}) loses no upload or delete that was
  * answered 200, and a worker pointed at the promoted replica processes them. While the replica is frozen (SIGSTOP) or
  * missing, uploads and deletes answer 503 instead of a 200 that a failover could take back.
+ *
+ * <p>{@code -Dcg.minReplicas=0} runs the failover with the promise switched off: it then fails (answers 200 while the
+ * replica is frozen, and uploads answered 200 missing after the failover).
  */
 class FailoverIT {
     private static final String BUCKET = "cg-failover";
@@ -60,7 +64,8 @@ class FailoverIT {
         RedisServer replica = keep(RedisServer.replicaOf(primary));
         awaitReplicaInSync(primary, replica);
         RoleProcess web = keep(RoleProcess.builder("web").name("failover-web").redis(primary.port())
-                .env("REDIS_MIN_REPLICAS", System.getProperty("cg.minReplicas", "1")).start().awaitHttp(Duration.ofSeconds(60)));
+                .env("REDIS_MIN_REPLICAS", System.getProperty("cg.minReplicas", "1"))
+                .start().awaitHttp(Duration.ofSeconds(60)));
 
         // Users who uploaded before and will ask to be forgotten during the failover.
         List<String> deleteUsers = new ArrayList<>();
@@ -177,11 +182,12 @@ class FailoverIT {
                         && primary.cli("INFO", "replication").contains("connected_slaves:1"));
     }
 
-    private static Attempt attempt(boolean delete, String user, java.util.function.Supplier<HttpResponse<String>> send) {
+    private static Attempt attempt(boolean delete, String user, Supplier<HttpResponse<String>> send) {
         long sent = System.nanoTime();
         try {
             HttpResponse<String> res = send.get();
-            return new Attempt(delete, user, sent, res.statusCode(), res.headers().firstValue("Retry-After").orElse(null));
+            return new Attempt(delete, user, sent, res.statusCode(),
+                    res.headers().firstValue("Retry-After").orElse(null));
         } catch (UncheckedIOException e) {
             return new Attempt(delete, user, sent, 0, null);
         }

@@ -84,7 +84,8 @@ class WorkerCrashIT {
         doomed.kill();
 
         await().atMost(DEFAULT_VISIBILITY.multipliedBy(3)).pollInterval(Duration.ofMillis(250))
-                .until(() -> users.stream().allMatch(u -> s3.listKeys(BUCKET, "v1/sessions/user=" + u + "/").size() == 1));
+                .until(() -> users.stream()
+                        .allMatch(u -> s3.listKeys(BUCKET, "v1/sessions/user=" + u + "/").size() == 1));
         System.out.printf("worker crash: %d tasks stored by the other worker %.1f s after the SIGKILL "
                 + "(visibility timeout %s)%n", TASKS, (System.nanoTime() - killedAt) / 1e9, DEFAULT_VISIBILITY);
         await().atMost(Duration.ofSeconds(10)).until(() -> "0".equals(redis.cli("XLEN", "cg:tasks")));
