@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * stream. A task whose worker keeps dying while processing it (its delivery count passes
  * {@code maxAttempts + POISON_MARGIN} on reclaim) is parked as well, so it cannot crash-loop the workers forever.
  *
+ * <p><b>Leases.</b> A delivered task is leased to this consumer for as long as its idle time in the pending list stays
+ * below the visibility timeout; {@link #extendLeases} resets it for the tasks still in progress, so only the tasks of
+ * a worker that stopped renewing (dead, or cut off from Redis) are reclaimed by others.
+ *
  * <p><b>Forget markers, and why checking before and after the S3 write closes the race with a delete.</b> Accepting
  * a delete sets the marker {@code forget:<user>} = the delete's stream ID in the same atomic step as the XADD, i.e.
  * before any worker can even see the delete task. An upload is "covered" when the marker's ID is greater than the
