@@ -14,7 +14,8 @@ final class QueueConfig {
 
     /** The configured Redis, or another host and port (the standalone role's embedded one). */
     static RedisSettings redis(Settings.Redis redis, String host, int port) {
-        return new RedisSettings(host, port, redis.password(), redis.tls(), redis.commandTimeout());
+        return new RedisSettings(host, port, redis.password(), redis.tls(), redis.commandTimeout(),
+                redis.minReplicas());
     }
 
     static QueueSettings queue(Settings.Queue queue) {

@@ -34,6 +34,7 @@ final class WorkerRole implements AutoCloseable {
     private final TaskConsumer consumer;
     private final TaskLoop loop;
     private final DeadLetterExpiry expiry;
+    private final long maxInflightBytes;
     private volatile Thread storageCheck;
 
     WorkerRole(Foundation base, ObjectStore store) {
@@ -61,7 +62,9 @@ final class WorkerRole implements AutoCloseable {
         DeadLetters deadLetters = new DeadLetters(base.redis, base.queue);
         this.expiry = new DeadLetterExpiry(deadLetters, base.metrics, base.queue.deadLetterRetention());
         this.loop = TaskLoop.create(consumer, decryptor, filter, store, deadLetters, stats,
-                base.metrics, base.errors, settings.worker().concurrency(), settings.web().shutdownGrace());
+                base.metrics, base.errors, settings.worker().concurrency(), settings.worker().maxInflightBytes(),
+                settings.worker().maxBodyBytes(), settings.web().shutdownGrace());
+        this.maxInflightBytes = settings.worker().maxInflightBytes();
     }
 
     WorkerRole start() {
@@ -70,7 +73,8 @@ final class WorkerRole implements AutoCloseable {
         loop.start();
         expiry.start();
         LOG.atInfo().addKeyValue("type", "worker.started").addKeyValue("storage", store.describe())
-                .addKeyValue("concurrency", loop.concurrency()).log("worker started");
+                .addKeyValue("concurrency", loop.concurrency()).addKeyValue("max_inflight_bytes", maxInflightBytes)
+                .log("worker started");
         return this;
     }
 

@@ -49,8 +49,11 @@ public record QueueSettings(String keyPrefix, long maxLength, Duration visibilit
                 Duration.ofHours(24), Duration.ofDays(14));
     }
 
-    /** cg:, 100000 tasks, 5 min visibility, 5 attempts, 2 s base retry delay, 30 days forget markers, 24 h, 14 d. */
+    /**
+     * cg:, 100000 tasks, 30 s visibility (workers renew the leases of tasks in progress), 5 attempts, 2 s base retry
+     * delay, 30 days forget markers, 24 h dedup window, 14 days dead-letter retention.
+     */
     public static QueueSettings defaults() {
-        return new QueueSettings("cg:", 100_000, Duration.ofMinutes(5), 5, Duration.ofSeconds(2), Duration.ofDays(30));
+        return new QueueSettings("cg:", 100_000, Duration.ofSeconds(30), 5, Duration.ofSeconds(2), Duration.ofDays(30));
     }
 }

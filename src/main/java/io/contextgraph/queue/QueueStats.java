@@ -8,7 +8,7 @@ import java.util.Objects;
 public final class QueueStats {
 
     private static final String[] COUNTERS = {
-        "uploads_accepted", "deletes_accepted", "sessions_stored", "sessions_dropped", "users_deleted"};
+        "uploads_accepted", "uploads_retried", "deletes_accepted", "sessions_stored", "sessions_dropped", "users_deleted"};
 
     private final RedisLink link;
     private final QueueKeys keys;

@@ -77,10 +77,10 @@ final class StreamScripts {
      * per upload: user, accepted ms, random id part, digest of user and body, body.
      *
      * <p>Per upload, in order: a retry of an upload accepted within the window (same digest) is answered with the
-     * first one's id and appends nothing, unless a delete of the user was accepted after that first one (the retry
-     * is then a new upload). Otherwise the upload is appended while the stream is below the cap (the script runs
-     * atomically, so counting from one XLEN is the same as checking before each XADD), with a new order and the id
-     * {@code <ms:13>-<seq:6>-<random>}, and its digest is noted for the window. Returns, per upload, its id or false
+     * first one's id, appends nothing and counts {@code uploads_retried}, unless a delete of the user was accepted
+     * after that first one (the retry is then a new upload). Otherwise the upload is appended while the stream is
+     * below the cap (the script runs atomically, so counting from one XLEN is the same as checking before each XADD),
+     * with a new order and the id {@code <ms:13>-<seq:6>-<random>}, and its digest is noted for the window. Returns, per upload, its id or false
      * (refused: the queue is full).
      */
     static final LuaScript ENQUEUE_UPLOADS = new LuaScript(LATER + ORDERS + """
@@ -100,6 +100,9 @@ final class StreamScripts {
               end
               if earlier then
                 ids[#ids + 1] = earlier
+                -- A write, so that a WAIT after this call also covers the first upload's write, made perhaps by
+                -- another web role (WAIT waits for the offset of this connection's last write).
+                redis.call('HINCRBY', KEYS[2], 'uploads_retried', 1)
               elseif length < cap then
                 local ms, seq = next_order(KEYS[4])
                 local id = string.format('%013d-%06d-', ms, seq) .. ARGV[i + 2]

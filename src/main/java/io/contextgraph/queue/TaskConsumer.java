@@ -19,6 +19,7 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * cap, so a flood of uploads never refuses a delete. Every poll reclaims and reads the delete stream before the upload
  * stream, so a delete overtakes an upload backlog. That changes nothing for the deletion race below: what a delete
  * covers is decided by acceptance orders, not by which task runs first.
+ *
+ * <p><b>Leases.</b> A delivered task is leased to this consumer for as long as its idle time in the pending list stays
+ * below the visibility timeout; {@link #extendLeases} resets it for the tasks still in progress, so only the tasks of
+ * a worker that stopped renewing (dead, or cut off from Redis) are reclaimed by others.
  *
  * <p><b>Forget markers, and why checking before and after the S3 write closes the race with a delete.</b> Accepting
  * a delete sets the marker {@code forget:<user>} = the delete's order in the same atomic step as the XADD, i.e.
@@ -73,6 +78,22 @@ public final class TaskConsumer implements AutoCloseable {
     private static final int MAX_REASON_LENGTH = 200;
     /** A user's dead-letter index outlives the newest of its letters by this much. */
     private static final long INDEX_TTL_SLACK_MILLIS = Duration.ofDays(1).toMillis();
+    /**
+     * Resets the idle time of the given entries that this consumer still owns (XCLAIM with min-idle 0 and JUSTID: no
+     * delivery is counted) and returns how many those were. Checking the owner first matters: a plain XCLAIM would take
+     * back an entry another worker already reclaimed. KEYS: stream; ARGV: group, consumer, entry ids.
+     */
+    private static final LuaScript EXTEND_LEASES = new LuaScript("""
+            local kept = 0
+            for i = 3, #ARGV do
+              local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+              if pending[1] and pending[1][2] == ARGV[2] then
+                redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+                kept = kept + 1
+              end
+            end
+            return kept
+            """);
 
     private final RedisLink link;
     private final QueueSettings settings;
@@ -199,6 +220,46 @@ public final class TaskConsumer implements AutoCloseable {
         // JUSTID: this claim must not count as a delivery; the reclaim after the back-off will.
         link.await(link.commands().xclaim(keys.stream(delivery.stream()), me,
                 new XClaimArgs().minIdleTime(0).idle(idleMs).justid(), delivery.task().entryId()));
+    }
+
+    /**
+     * How often a worker should {@link #extendLeases extend} the leases of the tasks it works on: a third of the
+     * visibility timeout, so that two renewals in a row can fail (a Redis blip) before another worker may take over.
+     */
+    public Duration leaseRenewalInterval() {
+        return settings.visibilityTimeout().dividedBy(3);
+    }
+
+    /**
+     * The lease of a delivered task is its idle time in the group's pending list: {@code XAUTOCLAIM} takes over
+     * tasks idle longer than the visibility timeout. Resetting it for the tasks still in progress means a live
+     * worker's slow task (a 10 MiB upload to a slow S3) is never taken over, while a dead worker's tasks are taken
+     * over within about the visibility timeout. Entries that were completed, handed back or taken over by another
+     * worker meanwhile are left alone.
+     *
+     * @param deliveries the tasks in progress (of either stream)
+     * @return how many of them this consumer still owned (the others were finished or taken over)
+     * @throws QueueUnavailableException when Redis cannot be reached; the leases then run on and the next renewal
+     *                                   tries again
+     */
+    public long extendLeases(Collection<Delivery> deliveries) {
+        long kept = 0;
+        for (TaskStream stream : TaskStream.values()) {
+            List<Delivery> ofStream = deliveries.stream().filter(d -> d.stream() == stream).toList();
+            if (ofStream.isEmpty()) {
+                continue;
+            }
+            byte[][] args = new byte[2 + ofStream.size()][];
+            args[0] = QueueKeys.bytes(QueueKeys.GROUP);
+            args[1] = QueueKeys.bytes(consumerName);
+            int at = 2;
+            for (Delivery delivery : ofStream) {
+                args[at++] = QueueKeys.bytes(delivery.task().entryId());
+            }
+            Long owned = EXTEND_LEASES.run(link, ScriptOutputType.INTEGER, new byte[][] {keys.stream(stream)}, args);
+            kept += owned == null ? 0 : owned;
+        }
+        return kept;
     }
 
     /**

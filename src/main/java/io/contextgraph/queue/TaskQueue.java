@@ -6,12 +6,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The producer side of the queue, used by the web role: atomic scripts check the cap and append the tasks (a delete
  * also sets the user's forget marker, and both bump the stats). A method that returns normally means the task is on
  * the queue; it throws {@link QueueFullException} or {@link QueueUnavailableException} when nothing was written (or,
- * on a timeout, when that cannot be known; the client's retry is then harmless).
+ * on a timeout, when that cannot be known; the client's retry is then harmless). With {@code REDIS_MIN_REPLICAS} =
+ * N, "on the queue" means applied by the primary and acknowledged by N replicas, so that it survives a failover.
  *
  * <p><b>A retry is stored once.</b> A client that got a 503 after the script ran (Redis slow, the reply lost) retries
  * the same body. Each upload is named by a digest of its user and (decoded) body; the script answers an upload whose
@@ -31,6 +33,7 @@ public final class TaskQueue {
     private final RedisLink link;
     private final QueueSettings settings;
     private final QueueKeys keys;
+    private final Replication replication;
     private final UploadBatcher uploads;
     private final long uploadBoundNanos;
 
@@ -44,9 +47,11 @@ public final class TaskQueue {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.keys = new QueueKeys(settings.keyPrefix());
         long commandTimeoutNanos = link.commandTimeout().toNanos();
-        this.uploads = new UploadBatcher(link, keys, settings.maxLength(), settings.dedupWindow(), commandTimeoutNanos,
-                maxBatchUploads, maxBatchBytes);
-        this.uploadBoundNanos = 2 * commandTimeoutNanos + AWAIT_SLACK_NANOS;
+        this.replication = new Replication(link);
+        this.uploads = new UploadBatcher(link, replication, keys, settings.maxLength(), settings.dedupWindow(),
+                commandTimeoutNanos, maxBatchUploads, maxBatchBytes);
+        // Sent within the command timeout, the script's reply within another, and the replicas' WAIT within a third.
+        this.uploadBoundNanos = (replication.required() ? 3 : 2) * commandTimeoutNanos + AWAIT_SLACK_NANOS;
     }
 
     /**
@@ -68,14 +73,28 @@ public final class TaskQueue {
      */
     public String enqueueDelete(String user) {
         Objects.requireNonNull(user, "user");
-        byte[] order = StreamScripts.ENQUEUE_DELETE.run(link, ScriptOutputType.VALUE,
+        byte[] order = durably(() -> StreamScripts.ENQUEUE_DELETE.<byte[]>run(link, ScriptOutputType.VALUE,
                 new byte[][] {keys.deletes(), keys.stats(), keys.forget(user), keys.order()},
                 QueueKeys.bytes(settings.maxLength()), QueueKeys.bytes(user),
-                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(settings.forgetMarkerTtl().toMillis()));
+                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(settings.forgetMarkerTtl().toMillis())));
         if (order == null) {
             throw new QueueFullException("the delete queue is full");
         }
         return QueueKeys.text(order);
+    }
+
+    /**
+     * Runs a write and, with {@code REDIS_MIN_REPLICAS} set, returns only once that many replicas acknowledged it
+     * (see {@link Replication}); otherwise throws {@link QueueUnavailableException}.
+     */
+    private <T> T durably(Supplier<T> write) {
+        if (!replication.required()) {
+            return write.get();
+        }
+        long mark = replication.mark();
+        T result = write.get();
+        replication.await(mark);
+        return result;
     }
 
     /** The number of unfinished tasks, uploads and deletes (finished ones are deleted from the streams). */

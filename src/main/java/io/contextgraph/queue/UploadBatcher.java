@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * connection anyway. One command per batch instead of per upload saves the client's encode/flush/decode/future work
  * and Redis's per-command overhead, which were most of the cost of an upload.
  *
+ * <p>With {@code REDIS_MIN_REPLICAS} set, a batch counts as written only once that many replicas acknowledged it: one
+ * {@code WAIT} per batch, so the replication round trip is shared by every upload in it (see {@link Replication}).
+ *
  * <p>Exactly one thread at a time is the sender: whoever sets {@link #sending}. It sends a batch and hands the role
  * over to the reply's callback, which settles every upload of the batch (success or failure alike) and sends the next
  * batch, until nothing waits. A thread that adds an upload and finds the flag set relies on the current sender, which
@@ -31,6 +34,7 @@ final class UploadBatcher {
     static final int MAX_BYTES = 1 << 20;
 
     private final RedisLink link;
+    private final Replication replication;
     private final byte[][] keys;
     private final byte[] cap;
     private final byte[] dedupWindow;
@@ -47,9 +51,10 @@ final class UploadBatcher {
      * @param sendWithinNanos an upload that waited longer than this to be sent (Redis answering slowly or not at all)
      *                        fails without being sent: its caller gets a prompt 503 and nothing is written
      */
-    UploadBatcher(RedisLink link, QueueKeys keys, long maxLength, Duration dedupWindow, long sendWithinNanos,
-            int maxUploads, int maxBytes) {
+    UploadBatcher(RedisLink link, Replication replication, QueueKeys keys, long maxLength, Duration dedupWindow,
+            long sendWithinNanos, int maxUploads, int maxBytes) {
         this.link = link;
+        this.replication = replication;
         this.keys = new byte[][] {keys.tasks(), keys.stats(), keys.contributors(), keys.order()};
         this.cap = QueueKeys.bytes(maxLength);
         this.dedupWindow = QueueKeys.bytes(dedupWindow.toMillis());
@@ -149,7 +154,15 @@ final class UploadBatcher {
             args[at++] = QueueKeys.bytes(upload.digest());
             args[at++] = upload.body();
         }
-        return StreamScripts.ENQUEUE_UPLOADS.runAsync(link, ScriptOutputType.MULTI, keys, args);
+        long mark = replication.mark();
+        CompletableFuture<List<Object>> written =
+                StreamScripts.ENQUEUE_UPLOADS.runAsync(link, ScriptOutputType.MULTI, keys, args);
+        if (!replication.required()) {
+            return written;
+        }
+        // One WAIT for the whole batch, sent when the script's reply is back rather than pipelined behind it: after a
+        // NOSCRIPT the EVAL that loads the script again is sent later and would not be covered by an earlier WAIT.
+        return written.thenCompose(reply -> replication.acknowledged(mark).thenApply(acknowledged -> reply));
     }
 
     /** Reports the outcome to every upload of the batch; never throws, so that the sending always goes on. */

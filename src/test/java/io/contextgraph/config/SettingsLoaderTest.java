@@ -37,6 +37,38 @@ class SettingsLoaderTest {
         assertThat(s.storage().bucket()).isEmpty();
         assertThat(s.keys().encryptionEnabled()).isFalse();
         assertThat(s.queue().maxAttempts()).isEqualTo(5);
+        assertThat(s.redis().minReplicas()).as("no replica acknowledgement unless asked for").isZero();
+        assertThat(s.queue().visibilityTimeout()).as("workers renew leases, so a crash costs seconds")
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.worker().maxInflightBytes())
+                .isEqualTo(SettingsLoader.defaultWorkerInflightBytes(Runtime.getRuntime().maxMemory()));
+    }
+
+    @Test
+    void workerInflightBytesDefaultToATenthOfTheHeapAndHoldAtLeastOneBody() {
+        assertThat(SettingsLoader.defaultWorkerInflightBytes(1L << 30)).isEqualTo((1L << 30) / 10);
+        assertThat(SettingsLoader.defaultWorkerInflightBytes(64L << 20)).isEqualTo(SettingsLoader.MAX_BODY_BYTES);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "WORKER_MAX_INFLIGHT_BYTES", "64MiB"))
+                .worker().maxInflightBytes()).isEqualTo(64L << 20);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "WORKER_MAX_INFLIGHT_BYTES", "20000000"))
+                .worker().maxInflightBytes()).isEqualTo(20_000_000L);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "WORKER_MAX_INFLIGHT_BYTES", "1MiB"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WORKER_MAX_INFLIGHT_BYTES: must be between");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "WORKER_MAX_INFLIGHT_BYTES", "lots"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WORKER_MAX_INFLIGHT_BYTES: must be a number of bytes");
+    }
+
+    @Test
+    void minReplicasNeedsARealRedis() {
+        assertThat(SettingsLoader.load(Role.WEB, env("REDIS_MIN_REPLICAS", "1")).redis().minReplicas()).isEqualTo(1);
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("REDIS_HOST", "cache", "REDIS_MIN_REPLICAS", "2"))
+                .redis().minReplicas()).isEqualTo(2);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("REDIS_MIN_REPLICAS", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_MIN_REPLICAS: needs REDIS_HOST");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("REDIS_MIN_REPLICAS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_MIN_REPLICAS");
     }
 
     @Test

@@ -114,7 +114,7 @@ class ForgetExactlyIT {
         TaskLoop loop = TaskLoop.create(consumer, Optional.empty(),
                 new SessionFilter(new UrlFilter(Blocklist.bundled())), store,
                 new DeadLetters(current, settings), new QueueStats(current, settings), Metrics.none(), ErrorReporter.off(),
-                concurrency, Duration.ofSeconds(2));
+                concurrency, 64L << 20, 10 << 20, Duration.ofSeconds(2));
         loops.add(loop);
         loop.start();
         return loop;
