@@ -16,6 +16,8 @@ import java.util.Optional;
  * stream), and expire them after the retention.
  */
 public final class DeadLetters {
+    /** Dead letters removed per script call: a call must not hold Redis for long. */
+    private static final int EXPIRE_BATCH = 1000;
 
     private static final int PAGE = 100;
 
@@ -65,11 +67,18 @@ public final class DeadLetters {
         return letters;
     }
 
-    /** Removes the dead letters parked longer ago than the retention; returns how many. */
+    /** Removes the dead uploads parked longer ago than the retention (parked deletes stay); returns how many. */
     public long expire() {
-        Long removed = StreamScripts.EXPIRE_DEAD.run(link, ScriptOutputType.INTEGER, new byte[][] {keys.dead()},
-                QueueKeys.bytes(settings.deadLetterRetention().toMillis()));
-        return removed == null ? 0 : removed;
+        long total = 0;
+        while (true) {
+            Long removed = StreamScripts.EXPIRE_DEAD.run(link, ScriptOutputType.INTEGER, new byte[][] {keys.dead()},
+                    QueueKeys.bytes(settings.deadLetterRetention().toMillis()), QueueKeys.bytes(EXPIRE_BATCH));
+            long count = removed == null ? 0 : removed;
+            total += count;
+            if (count < EXPIRE_BATCH) {
+                return total;
+            }
+        }
     }
 
     /** The oldest {@code limit} dead letters. */

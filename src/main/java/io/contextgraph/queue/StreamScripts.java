@@ -276,15 +276,35 @@ final class StreamScripts {
             """);
 
     /**
-     * KEYS: dead. ARGV: retention ms. Removes the dead letters parked longer ago than the retention (their IDs are
-     * the parking time on the Redis clock). The users' index entries for them expire with the index or are dropped
-     * when next looked up. Returns how many were removed.
+     * KEYS: dead. ARGV: retention ms, limit. Removes up to {@code limit} dead uploads parked longer ago than the
+     * retention (their IDs are the parking time on the Redis clock); parked deletes are kept, however old: an expired
+     * delete would be a donor told "forgotten" who never is, and a parked delete holds no upload data. The users'
+     * index entries for removed letters expire with the index or are dropped when next looked up. Returns how many
+     * were removed (the caller repeats while that is the limit, so one call never blocks Redis for long).
      */
     static final LuaScript EXPIRE_DEAD = new LuaScript("""
             local now = redis.call('TIME')
             local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
+            local limit = tonumber(ARGV[2])
             if cutoff <= 0 then return 0 end
-            return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d', cutoff))
+            local removed, from = 0, '-'
+            while removed < limit do
+              local page = redis.call('XRANGE', KEYS[1], from, '(' .. string.format('%d', cutoff) .. '-0', 'COUNT', 256)
+              for _, entry in ipairs(page) do
+                local kind = nil
+                local fields = entry[2]
+                for f = 1, #fields, 2 do
+                  if fields[f] == 'type' then kind = fields[f + 1] end
+                end
+                if kind ~= 'delete' and removed < limit then
+                  redis.call('XDEL', KEYS[1], entry[1])
+                  removed = removed + 1
+                end
+              end
+              if #page < 256 then break end
+              from = '(' .. page[#page][1]
+            end
+            return removed
             """);
 
     /**

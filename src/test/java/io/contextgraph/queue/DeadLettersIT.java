@@ -162,13 +162,19 @@ class DeadLettersIT {
         TaskConsumer consumer = bed.consumer(settings);
         DeadLetters deadLetters = new DeadLetters(bed.link, settings);
         park(queue, consumer, "user-old", new byte[] {1});
+        queue.enqueueDelete("user-forget");
+        Delivery delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        consumer.deadLetter(delete, "storage: down");
         assertThat(deadLetters.expire()).as("younger than the retention").isZero();
 
         QueueTestBed.sleep(400); // the retention is measured on the Redis clock, nothing to race with
         park(queue, consumer, "user-new", new byte[] {2});
-        assertThat(deadLetters.expire()).isEqualTo(1);
+        assertThat(deadLetters.expire()).as("only the old upload; a parked delete never expires").isEqualTo(1);
 
-        assertThat(deadLetters.list(10)).singleElement().satisfies(letter -> assertThat(letter.bodyBytes()).isEqualTo(1));
+        assertThat(deadLetters.list(TaskType.UPLOAD, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.bodyBytes()).isEqualTo(1));
+        assertThat(deadLetters.list(TaskType.DELETE, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.reason()).isEqualTo("storage: down"));
         assertThat(deadLetters.purgeUser("user-old", queue.enqueueDelete("user-old"))).isZero();
     }
 
