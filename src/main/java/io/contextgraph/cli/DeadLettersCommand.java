@@ -34,9 +34,9 @@ final class DeadLettersCommand {
         String host = r.host();
         int port = r.port();
         // Without REDIS_HOST, a standalone running on DATA_DIR has published where its embedded Redis listens.
-        Optional<StandaloneState.RedisAddress> standalone = Optional.ofNullable(System.getenv("REDIS_HOST"))
-                .filter(h -> !h.isBlank()).isPresent()
-                ? Optional.empty() : StandaloneState.publishedRedis(settings.storage().dataDir());
+        String configuredHost = System.getenv("REDIS_HOST");
+        Optional<StandaloneState.RedisAddress> standalone = configuredHost == null || configuredHost.isBlank()
+                ? StandaloneState.publishedRedis(settings.storage().dataDir()) : Optional.empty();
         if (standalone.isPresent()) {
             host = standalone.get().host();
             port = standalone.get().port();
