@@ -1,8 +1,13 @@
 import io.contextgraph.storage.S3Clients;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The storage limit the worker is compared with: counts what the worker stored under a prefix, then PUTs the same
  * number of objects of the same size with the same client settings and concurrency, and prints the rate.
+ * The client is built as the worker builds its own (a connection pool of max(50, 2 × concurrency), 30 s per call).
  * Run by bench/run with the Java source launcher: {@code java -cp target/classes:target/libs/* bench/PlainPutLoop.java
  * <endpoint> <bucket> <worker-prefix> <expected> <concurrency>}.
  */
@@ -24,7 +30,9 @@ public final class PlainPutLoop {
         String workerPrefix = args[2];
         int count = Integer.parseInt(args[3]);
         int concurrency = Integer.parseInt(args[4]);
-        try (S3Client s3 = S3Clients.create(S3Clients.S3Options.at(endpoint))) {
+        S3Clients.S3Options options = new S3Clients.S3Options(Optional.of(endpoint), true, Duration.ofSeconds(30),
+                Math.max(50, concurrency * 2));
+        try (S3Client s3 = S3Clients.create(options)) {
             long stored = 0;
             long bytes = 0;
             String token = null;
@@ -44,40 +52,49 @@ public final class PlainPutLoop {
 
             byte[] body = new byte[size];
             new java.util.Random(1).nextBytes(body);
-            AtomicInteger next = new AtomicInteger();
             AtomicInteger failed = new AtomicInteger();
-            // Warm the connection pool and the JIT like the worker has been warmed by its own start.
-            for (int i = 0; i < 200; i++) {
-                int n = i;
-                s3.putObject(b -> b.bucket(bucket).key("warmup/" + n).contentType("application/json")
-                        .contentEncoding("gzip").contentLength((long) size), RequestBody.fromBytes(body));
-            }
+            ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+            // Warm the connection pool (every thread's connection) and the JIT, as the worker has been by its own
+            // warm-up drain; concurrently, so that a slow store (bench/DelayProxy.java) does not make it long.
+            AtomicInteger next = new AtomicInteger();
+            int warmup = Math.max(200, 2 * concurrency);
+            putAll(pool, s3, bucket, "warmup/", body, next, warmup, concurrency, failed);
+            failed.set(0);
+            next.set(0);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
-            ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-            for (int t = 0; t < concurrency; t++) {
-                pool.submit(() -> {
-                    int n;
-                    while ((n = next.getAndIncrement()) < count) {
-                        int k = n;
-                        try {
-                            s3.putObject(b -> b.bucket(bucket).key("plain/" + k).contentType("application/json")
-                                    .contentEncoding("gzip").contentLength((long) size), RequestBody.fromBytes(body));
-                        } catch (RuntimeException e) {
-                            failed.incrementAndGet();
-                        }
-                    }
-                });
-            }
+            putAll(pool, s3, bucket, "plain/", body, next, count, concurrency, failed);
             pool.shutdown();
-            pool.awaitTermination(10, TimeUnit.MINUTES);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("put_cpu_us %.0f%n", (os.getProcessCpuTime() - cpuStart) / 1e3 / count);
             System.out.printf("put_seconds %.3f%n", seconds);
             System.out.printf("put_rate %.1f%n", count / seconds);
             System.out.println("put_failed " + failed.get());
+        }
+    }
+
+    /** PUTs {@code count} objects under {@code prefix} with {@code concurrency} tasks on the pool; returns when done. */
+    private static void putAll(ExecutorService pool, S3Client s3, String bucket, String prefix, byte[] body,
+                               AtomicInteger next, int count, int concurrency, AtomicInteger failed) throws Exception {
+        List<Future<?>> tasks = new ArrayList<>();
+        for (int t = 0; t < concurrency; t++) {
+            tasks.add(pool.submit(() -> {
+                int n;
+                while ((n = next.getAndIncrement()) < count) {
+                    int k = n;
+                    try {
+                        s3.putObject(b -> b.bucket(bucket).key(prefix + k).contentType("application/json")
+                                .contentEncoding("gzip").contentLength((long) body.length), RequestBody.fromBytes(body));
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Future<?> task : tasks) {
+            task.get(10, TimeUnit.MINUTES);
         }
     }
 }

@@ -8,6 +8,7 @@ import io.contextgraph.observability.Logging;
 import io.contextgraph.queue.DeadLetter;
 import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.TaskType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,16 +31,28 @@ final class DeadLettersCommand {
     static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
         Settings settings = SettingsLoader.load(Role.ADMIN, System.getenv());
         Settings.Redis r = settings.redis();
+        String host = r.host();
+        int port = r.port();
+        // Without REDIS_HOST, a standalone running on DATA_DIR has published where its embedded Redis listens.
+        String configuredHost = System.getenv("REDIS_HOST");
+        Optional<StandaloneState.RedisAddress> standalone = configuredHost == null || configuredHost.isBlank()
+                ? StandaloneState.publishedRedis(settings.storage().dataDir()) : Optional.empty();
+        if (standalone.isPresent()) {
+            host = standalone.get().host();
+            port = standalone.get().port();
+            System.err.println("contextgraph: the standalone's embedded Redis at " + host + ":" + port
+                    + " (from " + standalone.get().file() + ")");
+        }
         // Log lines are written to System.out as it is at each write: while Redis is in use they go to stderr, so that
         // stdout carries only the command's own output (the table), and none is left queued when stdout is back.
         PrintStream stdout = System.out;
         System.setOut(System.err);
-        try (RedisLink redis = new RedisLink(QueueConfig.redis(r, r.host(), r.port()))) {
+        try (RedisLink redis = new RedisLink(QueueConfig.redis(r, host, port))) {
             redis.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!redis.ping()) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Redis at " + r.host() + ":" + r.port() + " does not answer");
+                    throw new IllegalStateException("Redis at " + host + ":" + port + " does not answer");
                 }
                 Thread.sleep(200);
             }
@@ -65,25 +78,39 @@ final class DeadLettersCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List parked tasks (no personal data).")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List deletes still waiting, then parked deletes and parked uploads (no personal data).")
     static final class ListCommand implements Callable<Integer> {
-        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", defaultValue = "100",
+                description = "At most this many of each kind (default ${DEFAULT-VALUE}).")
         int limit;
 
         @Override
         public Integer call() {
-            return guarded(System.err, () -> {
-                List<DeadLetter> letters = withDeadLetters(dead -> dead.list(limit));
-                System.out.printf("%-20s %-7s %-24s %-24s %8s  %s%n", "ID", "TYPE", "ACCEPTED", "FAILED", "BYTES", "REASON");
-                for (DeadLetter letter : letters) {
-                    System.out.printf("%-20s %-7s %-24s %-24s %8d  %s%n", letter.id(),
-                            letter.type().name().toLowerCase(java.util.Locale.ROOT),
-                            Instant.ofEpochMilli(letter.acceptedAtMillis()), Instant.ofEpochMilli(letter.failedAtMillis()),
-                            letter.bodyBytes(), letter.reason());
-                }
-                System.out.println(letters.size() + " dead letter(s)");
+            return guarded(System.err, () -> withDeadLetters(dead -> {
+                DeadLetters.WaitingDeletes waiting = dead.waitingDeletes();
+                System.out.println("deletes waiting: " + waiting.count() + (waiting.count() == 0 ? ""
+                        : " (oldest accepted " + Instant.ofEpochMilli(waiting.oldestAcceptedAtMillis()) + ")"));
+                List<DeadLetter> deletes = dead.list(TaskType.DELETE, limit);
+                List<DeadLetter> uploads = dead.list(TaskType.UPLOAD, limit);
+                print("parked deletes", deletes);
+                print("parked uploads", uploads);
+                System.out.println(deletes.size() + uploads.size() + " dead letter(s)");
                 return 0;
-            });
+            }));
+        }
+
+        private static void print(String title, List<DeadLetter> letters) {
+            System.out.println(title + ": " + letters.size());
+            if (letters.isEmpty()) {
+                return;
+            }
+            System.out.printf("  %-20s %-24s %-24s %8s  %s%n", "ID", "ACCEPTED", "FAILED", "BYTES", "REASON");
+            for (DeadLetter letter : letters) {
+                System.out.printf("  %-20s %-24s %-24s %8d  %s%n", letter.id(),
+                        Instant.ofEpochMilli(letter.acceptedAtMillis()), Instant.ofEpochMilli(letter.failedAtMillis()),
+                        letter.bodyBytes(), letter.reason());
+            }
         }
     }
 

@@ -44,7 +44,12 @@ final class Foundation implements AutoCloseable {
         // Workers refuse a Redis that may evict queued work; the web role must keep answering health checks, so warns.
         boolean refuse = settings.role() != Role.WEB && !settings.redis().allowEviction();
         EvictionCheck evictionCheck = new EvictionCheck(redis, errors, refuse, stop);
-        redis.onFirstConnect(evictionCheck);
+        ReplicaCheck replicaCheck = new ReplicaCheck(redis, settings.role() == Role.WORKER ? 0
+                : settings.redis().minReplicas());
+        redis.onFirstConnect(() -> {
+            evictionCheck.run();
+            replicaCheck.run();
+        });
         LOG.atInfo().addKeyValue("type", "startup").addKeyValue("role", role)
                 .addKeyValue("version", version.version()).log("starting");
         try {

@@ -14,11 +14,12 @@ final class QueueConfig {
 
     /** The configured Redis, or another host and port (the standalone role's embedded one). */
     static RedisSettings redis(Settings.Redis redis, String host, int port) {
-        return new RedisSettings(host, port, redis.password(), redis.tls(), redis.commandTimeout());
+        return new RedisSettings(host, port, redis.password(), redis.tls(), redis.commandTimeout(),
+                redis.minReplicas());
     }
 
     static QueueSettings queue(Settings.Queue queue) {
         return new QueueSettings(KEY_PREFIX, queue.maxLength(), queue.visibilityTimeout(), queue.maxAttempts(),
-                queue.retryDelay(), queue.forgetMarkerTtl());
+                queue.retryDelay(), queue.forgetMarkerTtl(), queue.dedupWindow(), queue.deadLetterRetention());
     }
 }

@@ -13,6 +13,7 @@ import io.contextgraph.queue.QueueStats;
 import io.contextgraph.queue.TaskConsumer;
 import io.contextgraph.queue.TaskQueue;
 import io.contextgraph.storage.ObjectStore;
+import io.contextgraph.worker.DeadLetterExpiry;
 import io.contextgraph.worker.TaskLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ final class WorkerRole implements AutoCloseable {
     private final ObjectStore store;
     private final TaskConsumer consumer;
     private final TaskLoop loop;
+    private final DeadLetterExpiry expiry;
+    private final long maxInflightBytes;
     private volatile Thread storageCheck;
 
     WorkerRole(Foundation base, ObjectStore store) {
@@ -56,16 +59,22 @@ final class WorkerRole implements AutoCloseable {
                 return 0;
             }
         });
-        this.loop = TaskLoop.create(consumer, decryptor, filter, store, new DeadLetters(base.redis, base.queue), stats,
-                base.metrics, base.errors, settings.worker().concurrency(), settings.web().shutdownGrace());
+        DeadLetters deadLetters = new DeadLetters(base.redis, base.queue);
+        this.expiry = new DeadLetterExpiry(deadLetters, base.metrics, base.queue.deadLetterRetention());
+        this.loop = TaskLoop.create(consumer, decryptor, filter, store, deadLetters, stats,
+                base.metrics, base.errors, settings.worker().concurrency(), settings.worker().maxInflightBytes(),
+                settings.worker().maxBodyBytes(), settings.web().shutdownGrace());
+        this.maxInflightBytes = settings.worker().maxInflightBytes();
     }
 
     WorkerRole start() {
         // The startup check must not block or stop the worker: S3 may come up later than we do.
         storageCheck = Thread.ofVirtual().name("storage-check").start(this::checkStorageUntilReachable);
         loop.start();
+        expiry.start();
         LOG.atInfo().addKeyValue("type", "worker.started").addKeyValue("storage", store.describe())
-                .addKeyValue("concurrency", loop.concurrency()).log("worker started");
+                .addKeyValue("concurrency", loop.concurrency()).addKeyValue("max_inflight_bytes", maxInflightBytes)
+                .log("worker started");
         return this;
     }
 
@@ -142,6 +151,7 @@ final class WorkerRole implements AutoCloseable {
         if (check != null) {
             check.interrupt();
         }
+        expiry.close();
         loop.close();
         consumer.close();
         try {

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 /** Typed reads of environment variables; every failure names the variable. */
 final class Env {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?");
+    private static final Pattern BYTES = Pattern.compile("(\\d{1,19})\\s*(KiB|MiB|GiB)?");
 
     private final Map<String, String> values;
 
@@ -108,6 +109,35 @@ final class Env {
         return Optional.of(allowed.stream().filter(value -> value.equalsIgnoreCase(raw.get())).findFirst()
                 .orElseThrow(() -> new ConfigException(name, "must be " + String.join(", ", allowed.subList(0, allowed.size() - 1))
                         + " or " + allowed.getLast() + ", got \"" + printable(raw.get()) + "\"")));
+    }
+
+    /** A byte count: a whole number, optionally followed by KiB, MiB or GiB (e.g. 268435456, 256MiB). */
+    long byteCount(String name, long fallback, long min, long max) {
+        Optional<String> raw = text(name);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        Matcher m = BYTES.matcher(raw.get());
+        if (!m.matches()) {
+            throw new ConfigException(name, "must be a number of bytes such as 67108864 or 64MiB, got \""
+                    + printable(raw.get()) + "\"");
+        }
+        int shift = switch (m.group(2) == null ? "" : m.group(2)) {
+            case "KiB" -> 10;
+            case "MiB" -> 20;
+            case "GiB" -> 30;
+            default -> 0;
+        };
+        long amount;
+        try {
+            amount = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new ConfigException(name, "is too large: " + printable(raw.get()));
+        }
+        if (amount < min || amount > max) {
+            throw new ConfigException(name, "must be between " + min + " and " + max + " bytes, got " + raw.get());
+        }
+        return amount;
     }
 
     Optional<URI> httpUri(String name) {

@@ -21,13 +21,15 @@ public record Settings(
     /**
      * Where the queue lives; {@code embedded} means the standalone role starts its own Redis. {@code allowEviction}
      * lets a worker run against a Redis whose maxmemory-policy may evict queued work (a loud warning instead of a stop).
+     * {@code minReplicas} is how many replicas must acknowledge a write before the web role answers 200.
      */
     public record Redis(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
-                        boolean embedded, boolean allowEviction) {
+                        boolean embedded, boolean allowEviction, int minReplicas) {
         @Override
         public String toString() {
             return "Redis[" + host + ":" + port + (tls ? " tls" : "") + (password.isPresent() ? " auth" : "")
-                    + (embedded ? " embedded" : "") + (allowEviction ? " allow-eviction" : "") + "]";
+                    + (embedded ? " embedded" : "") + (allowEviction ? " allow-eviction" : "")
+                    + (minReplicas > 0 ? " min-replicas=" + minReplicas : "") + "]";
         }
     }
 
@@ -65,12 +67,18 @@ public record Settings(
         }
     }
 
-    /** Bounds and timings of the Redis task queue. */
+    /**
+     * Bounds and timings of the Redis task queue. {@code dedupWindow}: how long a retried identical upload is
+     * recognised (zero: never); {@code deadLetterRetention}: how long parked tasks are kept.
+     */
     public record Queue(long maxLength, Duration visibilityTimeout, int maxAttempts, Duration retryDelay,
-                        Duration forgetMarkerTtl) {
+                        Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention) {
     }
 
-    /** How much work one worker process does at once. */
-    public record Worker(int concurrency, int maxBodyBytes) {
+    /**
+     * How much work one worker process does at once: tasks in progress, and the bytes of task bodies it may hold at
+     * once (polled, not finished); a task body is at most {@code maxBodyBytes}.
+     */
+    public record Worker(int concurrency, int maxBodyBytes, long maxInflightBytes) {
     }
 }

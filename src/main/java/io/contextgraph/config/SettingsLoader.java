@@ -27,7 +27,11 @@ public final class SettingsLoader {
                 env.flag("REDIS_TLS", false),
                 env.duration("REDIS_TIMEOUT", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
                 embeddedRedis,
-                env.flag("REDIS_ALLOW_EVICTION", false));
+                env.flag("REDIS_ALLOW_EVICTION", false),
+                env.integer("REDIS_MIN_REPLICAS", 0, 0, 16));
+        if (embeddedRedis && redis.minReplicas() > 0) {
+            throw new ConfigException("REDIS_MIN_REPLICAS", "needs REDIS_HOST: the embedded Redis has no replicas");
+        }
         Settings.Statsd statsd = new Settings.Statsd(env.text("STATSD_HOST", "localhost"), env.port("STATSD_PORT", 8125));
         Settings.Web web = new Settings.Web(
                 env.port("PORT", 8000),
@@ -70,15 +74,21 @@ public final class SettingsLoader {
 
         Settings.Queue queue = new Settings.Queue(
                 env.integer("QUEUE_MAX_LENGTH", 100_000, 1, Integer.MAX_VALUE),
-                env.duration("QUEUE_VISIBILITY_TIMEOUT", Duration.ofMinutes(5), Duration.ofMillis(200), Duration.ofHours(12)),
+                env.duration("QUEUE_VISIBILITY_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(200),
+                        Duration.ofHours(12)),
                 env.integer("QUEUE_MAX_ATTEMPTS", 5, 1, 100),
                 env.duration("QUEUE_RETRY_DELAY", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofHours(1)),
-                env.duration("FORGET_MARKER_TTL", Duration.ofDays(30), Duration.ofMinutes(1), Duration.ofDays(3650)));
+                env.duration("FORGET_MARKER_TTL", Duration.ofDays(30), Duration.ofMinutes(1), Duration.ofDays(3650)),
+                env.duration("UPLOAD_DEDUP_WINDOW", Duration.ofHours(24), Duration.ZERO, Duration.ofDays(365)),
+                env.duration("DEAD_LETTER_RETENTION", Duration.ofDays(14), Duration.ofSeconds(1), Duration.ofDays(3650)));
         if (queue.retryDelay().compareTo(queue.visibilityTimeout()) >= 0) {
             throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
         }
+        checkForgetMarkerTtl(queue);
         Settings.Worker worker = new Settings.Worker(
-                env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES);
+                env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES,
+                env.byteCount("WORKER_MAX_INFLIGHT_BYTES", defaultWorkerInflightBytes(Runtime.getRuntime().maxMemory()),
+                        MAX_BODY_BYTES, Long.MAX_VALUE / 4));
 
         // Logback reads LOG_LEVEL itself and takes a value it does not know for DEBUG: refuse that here.
         env.oneOf("LOG_LEVEL", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"));
@@ -86,6 +96,36 @@ public final class SettingsLoader {
         env.oneOf("LOG_FORMAT", List.of("json", "text"));
         return new Settings(role, redis, env.text("SENTRY_DSN"), statsd, web, storage, keys, queue, worker,
                 env.path("BLOCKLIST_FILE"));
+    }
+
+    /**
+     * A forget marker must outlive every way an upload accepted before its delete can still be processed: its
+     * deliveries (up to QUEUE_MAX_ATTEMPTS plus the two extra ones a task that kills its worker gets, each up to the
+     * visibility timeout), then the dead letters (DEAD_LETTER_RETENTION, then a replay), and a client's retry within
+     * UPLOAD_DEDUP_WINDOW. A worker also refuses to store an upload older than the marker TTL (it could no longer be
+     * judged), so a shorter TTL would drop uploads instead of protecting deletes.
+     */
+    static Duration minimumForgetMarkerTtl(Settings.Queue queue) {
+        Duration deliveries = queue.visibilityTimeout().multipliedBy(queue.maxAttempts() + 2L);
+        Duration processing = queue.deadLetterRetention().plus(deliveries);
+        return processing.compareTo(queue.dedupWindow()) >= 0 ? processing : queue.dedupWindow();
+    }
+
+    private static void checkForgetMarkerTtl(Settings.Queue queue) {
+        Duration minimum = minimumForgetMarkerTtl(queue);
+        if (queue.forgetMarkerTtl().compareTo(minimum) <= 0) {
+            throw new ConfigException("FORGET_MARKER_TTL", "must be longer than DEAD_LETTER_RETENTION + "
+                    + "(QUEUE_MAX_ATTEMPTS + 2) x QUEUE_VISIBILITY_TIMEOUT and than UPLOAD_DEDUP_WINDOW (is "
+                    + queue.forgetMarkerTtl() + ", needs more than " + minimum + ")");
+        }
+    }
+
+    /**
+     * A tenth of the heap, and at least one maximum-size body: processing a task takes up to ~8 times its body (the
+     * decrypted JSON, the parsed document, the gzip output), so the bodies held within this budget fit the heap.
+     */
+    static long defaultWorkerInflightBytes(long maxHeapBytes) {
+        return Math.max(MAX_BODY_BYTES, maxHeapBytes / 10);
     }
 
     private static boolean checksumMode(Env env, boolean customEndpoint) {

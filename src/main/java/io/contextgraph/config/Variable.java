@@ -25,6 +25,7 @@ public record Variable(String name, Set<Role> roles, String defaultValue, String
             new Variable("REDIS_PASSWORD", ALL, "", "Redis AUTH password"),
             new Variable("REDIS_TLS", ALL, "false", "TLS to Redis"),
             new Variable("REDIS_TIMEOUT", ALL, "1s", "Redis command timeout; requests answer 503 past it"),
+            new Variable("REDIS_MIN_REPLICAS", WEB, "0", "replicas that must acknowledge a write before the 200"),
             new Variable("REDIS_ALLOW_EVICTION", WORKER, "false",
                     "run on a Redis whose maxmemory-policy may evict queued work"),
             new Variable("SENTRY_DSN", RUNNING, "", "error reports to Sentry (off when unset)"),
@@ -42,10 +43,16 @@ public record Variable(String name, Set<Role> roles, String defaultValue, String
             new Variable("PRIVATE_KEY", WORKER, "", "base64 of the PEM of the RSA private key that decrypts uploads"),
             new Variable("QUEUE_MAX_LENGTH", WEB, "100000", "queued tasks at most; past it uploads get 503"),
             new Variable("FORGET_MARKER_TTL", WEB, "30d", "how long a delete fences older queued uploads"),
-            new Variable("QUEUE_VISIBILITY_TIMEOUT", WORKER, "5m", "when a dead worker's task is taken over"),
+            new Variable("UPLOAD_DEDUP_WINDOW", WEB, "24h", "an identical upload (same X-User and body) retried "
+                    + "within it is stored once (0: off)"),
+            new Variable("QUEUE_VISIBILITY_TIMEOUT", WORKER, "30s", "when a dead worker's task is taken over (live "
+                    + "workers renew the leases of their tasks)"),
             new Variable("QUEUE_MAX_ATTEMPTS", WORKER, "5", "attempts before a task is parked as a dead letter"),
             new Variable("QUEUE_RETRY_DELAY", WORKER, "2s", "first back-off after a failed attempt (doubles)"),
+            new Variable("DEAD_LETTER_RETENTION", WORKER, "14d", "how long parked uploads are kept (parked deletes stay)"),
             new Variable("WORKER_CONCURRENCY", WORKER, "16", "tasks processed at once"),
+            new Variable("WORKER_MAX_INFLIGHT_BYTES", WORKER, "", "task bodies held at once, e.g. 256MiB (unset: a "
+                    + "tenth of the heap)"),
             new Variable("BLOCKLIST_FILE", WORKER, "", "replaces the bundled blocklist (one domain per line)"),
             new Variable("S3_BUCKET", WORKER, "", "bucket uploads are stored in (required by the worker; "
                     + "standalone without it: DATA_DIR)"),

@@ -44,7 +44,8 @@ public final class StorageKeys {
      *
      * @param token the user token
      * @param day the UTC day the upload was accepted, a year from 0000 to 9999
-     * @param uploadId the id fixed when the web role accepted the upload
+     * @param uploadId the id fixed when the web role accepted the upload (it starts with the acceptance order, so
+     *                 keys sort in acceptance order and a delete can tell what was accepted before it)
      * @throws IllegalArgumentException when a part is invalid
      */
     public static String upload(String token, LocalDate day, String uploadId) {
@@ -57,6 +58,19 @@ public final class StorageKeys {
             throw new IllegalArgumentException("day outside the years 0000 to 9999");
         }
         return userPrefix(token) + "date=" + day + "/" + uploadId + ".json.gz";
+    }
+
+    /**
+     * The upload id in a key built by {@link #upload}, or empty when the key is not one (its last segment does not
+     * end in {@code .json.gz} or holds no valid id).
+     */
+    public static java.util.Optional<String> uploadIdOf(String key) {
+        String suffix = ".json.gz";
+        if (key == null || !key.endsWith(suffix)) {
+            return java.util.Optional.empty();
+        }
+        String id = key.substring(key.lastIndexOf('/') + 1, key.length() - suffix.length());
+        return isValidUploadId(id) ? java.util.Optional.of(id) : java.util.Optional.empty();
     }
 
     /** Whether {@code uploadId} is 1 to 64 characters from ASCII letters, digits, {@code _} and {@code -}. */

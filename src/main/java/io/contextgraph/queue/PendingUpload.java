@@ -18,16 +18,21 @@ final class PendingUpload {
 
     private final String user;
     private final byte[] body;
+    private final String digest;
     private final long acceptedMillis;
     private final long queuedNanos;
     private final AtomicInteger state = new AtomicInteger(WAITING);
     private final CompletableFuture<String> outcome = new CompletableFuture<>();
-    /** Set by whichever thread builds the batch, read by whichever settles it. */
-    private volatile String uploadId;
+    /** Set by whichever thread builds the batch, read by whichever sends it. */
+    private volatile String randomIdPart;
 
-    PendingUpload(String user, byte[] body, long acceptedMillis, long queuedNanos) {
+    /**
+     * @param digest of the user and the body, naming the upload for recognising a retry of it (see {@link TaskQueue})
+     */
+    PendingUpload(String user, byte[] body, String digest, long acceptedMillis, long queuedNanos) {
         this.user = user;
         this.body = body;
+        this.digest = digest;
         this.acceptedMillis = acceptedMillis;
         this.queuedNanos = queuedNanos;
     }
@@ -38,6 +43,10 @@ final class PendingUpload {
 
     byte[] body() {
         return body;
+    }
+
+    String digest() {
+        return digest;
     }
 
     long acceptedMillis() {
@@ -53,17 +62,17 @@ final class PendingUpload {
         return state.compareAndSet(WAITING, SENT);
     }
 
-    /** For the sender, after {@link #claim}: the id the upload is written with. */
-    void assignId(String id) {
-        this.uploadId = id;
+    /** For the sender, after {@link #claim}: the random part of the id, which Redis completes with the order. */
+    void assignRandomIdPart(String part) {
+        this.randomIdPart = part;
     }
 
-    String uploadId() {
-        return uploadId;
+    String randomIdPart() {
+        return randomIdPart;
     }
 
-    /** The script wrote the entry. */
-    void accepted() {
+    /** The script wrote the entry under this id, or found it already written (a retry). */
+    void accepted(String uploadId) {
         outcome.complete(uploadId);
     }
 

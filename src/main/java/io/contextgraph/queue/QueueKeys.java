@@ -17,8 +17,42 @@ final class QueueKeys {
         return bytes(prefix + "tasks");
     }
 
+    /** The delete tasks: a stream of their own, with its own cap, read before the uploads. */
+    byte[] deletes() {
+        return bytes(prefix + "deletes");
+    }
+
+    /** The stream a task of this kind is read from and settled in. */
+    byte[] stream(TaskStream stream) {
+        return stream == TaskStream.DELETES ? deletes() : tasks();
+    }
+
     byte[] dead() {
         return bytes(prefix + "dead");
+    }
+
+    /** The last acceptance order handed out ({@code <ms>-<seq>}), shared by uploads and deletes. */
+    byte[] order() {
+        return bytes(prefix + "order");
+    }
+
+    /** Per user, the IDs of the user's dead letters, so that a delete finds them without scanning every one. */
+    String deadIndexPrefix() {
+        return prefix + "dead:user:";
+    }
+
+    /** Set once the dead letters parked before the index existed were added to it. */
+    byte[] deadIndexed() {
+        return bytes(prefix + "dead:indexed");
+    }
+
+    byte[] deadIndex(String user) {
+        return bytes(deadIndexPrefix() + user);
+    }
+
+    /** An accepted upload's id under the digest of its user and body, for recognising a client's retry. */
+    String dedupPrefix() {
+        return prefix + "dedup:";
     }
 
     byte[] stats() {

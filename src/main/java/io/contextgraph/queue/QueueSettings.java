@@ -4,17 +4,21 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Tuning of the task queue: key prefix, length cap, visibility timeout (how long a delivered task may stay
- * unfinished before another worker reclaims it), retry policy and how long forget markers live.
+ * Tuning of the task queue: key prefix, length cap (of the upload stream, and separately of the delete stream),
+ * visibility timeout (how long a delivered task may stay unfinished before another worker reclaims it), retry
+ * policy, how long forget markers live, how long a retried upload is recognised as the same one, and how long dead
+ * letters are kept.
  */
 public record QueueSettings(String keyPrefix, long maxLength, Duration visibilityTimeout, int maxAttempts,
-        Duration retryBaseDelay, Duration forgetMarkerTtl) {
+        Duration retryBaseDelay, Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention) {
 
     public QueueSettings {
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
         Objects.requireNonNull(retryBaseDelay, "retryBaseDelay");
         Objects.requireNonNull(forgetMarkerTtl, "forgetMarkerTtl");
+        Objects.requireNonNull(dedupWindow, "dedupWindow");
+        Objects.requireNonNull(deadLetterRetention, "deadLetterRetention");
         if (maxLength < 1) {
             throw new IllegalArgumentException("maxLength must be at least 1");
         }
@@ -30,10 +34,26 @@ public record QueueSettings(String keyPrefix, long maxLength, Duration visibilit
         if (forgetMarkerTtl.toMillis() < 1) {
             throw new IllegalArgumentException("forgetMarkerTtl must be at least 1 ms");
         }
+        if (dedupWindow.isNegative()) {
+            throw new IllegalArgumentException("dedupWindow must not be negative");
+        }
+        if (deadLetterRetention.toMillis() < 1) {
+            throw new IllegalArgumentException("deadLetterRetention must be at least 1 ms");
+        }
     }
 
-    /** cg:, 100000 tasks, 5 min visibility, 5 attempts, 2 s base retry delay, 30 days forget markers. */
+    /** With the default dedup window (24 h) and dead-letter retention (14 days). */
+    public QueueSettings(String keyPrefix, long maxLength, Duration visibilityTimeout, int maxAttempts,
+            Duration retryBaseDelay, Duration forgetMarkerTtl) {
+        this(keyPrefix, maxLength, visibilityTimeout, maxAttempts, retryBaseDelay, forgetMarkerTtl,
+                Duration.ofHours(24), Duration.ofDays(14));
+    }
+
+    /**
+     * cg:, 100000 tasks, 30 s visibility (workers renew the leases of tasks in progress), 5 attempts, 2 s base retry
+     * delay, 30 days forget markers, 24 h dedup window, 14 days dead-letter retention.
+     */
     public static QueueSettings defaults() {
-        return new QueueSettings("cg:", 100_000, Duration.ofMinutes(5), 5, Duration.ofSeconds(2), Duration.ofDays(30));
+        return new QueueSettings("cg:", 100_000, Duration.ofSeconds(30), 5, Duration.ofSeconds(2), Duration.ofDays(30));
     }
 }

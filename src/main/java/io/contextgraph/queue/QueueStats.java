@@ -8,7 +8,7 @@ import java.util.Objects;
 public final class QueueStats {
 
     private static final String[] COUNTERS = {
-        "uploads_accepted", "deletes_accepted", "sessions_stored", "sessions_dropped", "users_deleted"};
+        "uploads_accepted", "uploads_retried", "deletes_accepted", "sessions_stored", "sessions_dropped", "users_deleted"};
 
     private final RedisLink link;
     private final QueueKeys keys;
@@ -28,13 +28,14 @@ public final class QueueStats {
 
     /**
      * The current figures: the counters (0 when never incremented), {@code contributors_estimate} (distinct users
-     * who uploaded, estimated) and {@code queue_length}. Three pipelined reads; cache it for serving.
+     * who uploaded, estimated) and {@code queue_length} (uploads and deletes). Four pipelined reads; cache it for serving.
      */
     public Map<String, Long> snapshot() {
         var commands = link.commands();
         var hash = commands.hgetall(keys.stats());
         var contributors = commands.pfcount(keys.contributors());
         var length = commands.xlen(keys.tasks());
+        var deletes = commands.xlen(keys.deletes());
         Map<String, byte[]> stored = new LinkedHashMap<>();
         Map<byte[], byte[]> raw = link.await(hash);
         if (raw != null) {
@@ -46,7 +47,7 @@ public final class QueueStats {
             figures.put(counter, value == null ? 0L : Long.parseLong(QueueKeys.text(value)));
         }
         figures.put("contributors_estimate", orZero(link.await(contributors)));
-        figures.put("queue_length", orZero(link.await(length)));
+        figures.put("queue_length", orZero(link.await(length)) + orZero(link.await(deletes)));
         return figures;
     }
 

@@ -1,6 +1,8 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
@@ -27,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,8 @@ public final class RedisLink implements AutoCloseable {
     private final AtomicBoolean firstFailureReported = new AtomicBoolean();
     private final Set<StatefulRedisConnection<byte[], byte[]>> dedicated = ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
+    /** The shared connection's losses: a write and a later WAIT ran on one Redis connection iff this is unchanged. */
+    private final AtomicLong connectionLosses = new AtomicLong();
     private volatile String lastError;
     private volatile Consumer<Throwable> firstFailureHook = failure -> { };
     private volatile Runnable firstConnectHook = () -> { };
@@ -97,6 +102,14 @@ public final class RedisLink implements AutoCloseable {
                         .timeoutSource(new CommandTimeouts(settings.commandTimeout().toMillis()))
                         .build())
                 .build());
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                if (handler == connection) {
+                    connectionLosses.incrementAndGet();
+                }
+            }
+        });
     }
 
     /**
@@ -166,6 +179,20 @@ public final class RedisLink implements AutoCloseable {
     /** How long Lettuce lets a command go unanswered before failing it. */
     Duration commandTimeout() {
         return settings.commandTimeout();
+    }
+
+    /** How many replicas must acknowledge a producer's write before it counts as accepted (0: none). */
+    int minReplicas() {
+        return settings.minReplicas();
+    }
+
+    /**
+     * How often the shared connection has been lost so far (Lettuce then reconnects by itself): unchanged between
+     * before a write and after a later command's reply means both ran on the same Redis connection (see
+     * {@link Replication}).
+     */
+    long connectionLosses() {
+        return connectionLosses.get();
     }
 
     /** Async commands of the shared connection; fails fast when no connection has been made yet. */
@@ -357,7 +384,9 @@ public final class RedisLink implements AutoCloseable {
 
     /**
      * Every command expires after the command timeout, except XREADGROUP: its BLOCK is longer than that, so the
-     * caller bounds the wait itself (see {@link #await(RedisFuture, Duration)}).
+     * caller bounds the wait itself (see {@link #await(RedisFuture, Duration)}); and WAIT, which Redis itself answers
+     * after at most the command timeout: Lettuce gives it twice that, so the reply (how many replicas acknowledged)
+     * rather than a client-side timeout normally ends it.
      */
     private static final class CommandTimeouts extends TimeoutOptions.TimeoutSource {
         private final long timeoutMs;
@@ -368,7 +397,10 @@ public final class RedisLink implements AutoCloseable {
 
         @Override
         public long getTimeout(RedisCommand<?, ?, ?> command) {
-            return command.getType() == CommandType.XREADGROUP ? 0 : timeoutMs;
+            if (command.getType() == CommandType.XREADGROUP) {
+                return 0;
+            }
+            return command.getType() == CommandType.WAIT ? 2 * timeoutMs : timeoutMs;
         }
 
         @Override

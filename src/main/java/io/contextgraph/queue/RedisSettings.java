@@ -4,8 +4,12 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Where and how to reach Redis: host, port, optional password, TLS, and the per-command timeout. */
-public record RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout) {
+/**
+ * Where and how to reach Redis: host, port, optional password, TLS, the per-command timeout, and how many replicas
+ * must acknowledge a producer's write before it counts as accepted ({@code WAIT}, bounded by the command timeout).
+ */
+public record RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
+        int minReplicas) {
 
     public RedisSettings {
         Objects.requireNonNull(host, "host");
@@ -17,6 +21,14 @@ public record RedisSettings(String host, int port, Optional<String> password, bo
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be positive");
         }
+        if (minReplicas < 0) {
+            throw new IllegalArgumentException("minReplicas must not be negative");
+        }
+    }
+
+    /** Without waiting for replicas. */
+    public RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout) {
+        this(host, port, password, tls, commandTimeout, 0);
     }
 
     /** Plain connection without password or TLS, with the default 1 s command timeout. */
@@ -28,6 +40,6 @@ public record RedisSettings(String host, int port, Optional<String> password, bo
     @Override
     public String toString() {
         return "RedisSettings[host=" + host + ", port=" + port + ", password=" + (password.isPresent() ? "***" : "none")
-                + ", tls=" + tls + ", commandTimeout=" + commandTimeout + "]";
+                + ", tls=" + tls + ", commandTimeout=" + commandTimeout + ", minReplicas=" + minReplicas + "]";
     }
 }

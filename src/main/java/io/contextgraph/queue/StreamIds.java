@@ -1,6 +1,6 @@
 package io.contextgraph.queue;
 
-/** Orders Redis stream IDs ({@code <ms>-<seq>}) numerically, which is their acceptance order. */
+/** Orders Redis stream IDs and acceptance orders ({@code <ms>-<seq>}) numerically, which is their acceptance order. */
 final class StreamIds {
 
     private StreamIds() {
@@ -11,6 +11,11 @@ final class StreamIds {
         long[] right = parse(b);
         int byTime = Long.compareUnsigned(left[0], right[0]);
         return byTime != 0 ? byTime : Long.compareUnsigned(left[1], right[1]);
+    }
+
+    /** The milliseconds part: for an acceptance order, when (on the Redis clock) the task was accepted. */
+    static long millis(String id) {
+        return parse(id)[0];
     }
 
     private static long[] parse(String id) {

@@ -6,8 +6,9 @@ import java.util.Objects;
  * One unit of queued work as read from the stream.
  *
  * @param entryId the stream ID of this entry (what is acknowledged)
- * @param orderId the stream ID of the original acceptance; equals {@code entryId} unless the task is a replayed
- *     dead letter. Compared with forget markers to decide "accepted before a delete".
+ * @param orderId the acceptance order ({@code <ms>-<seq>}, see {@link StreamScripts}), kept by dead-letter replays;
+ *     for an entry queued before orders existed, its original stream ID. Compared with forget markers to decide
+ *     "accepted before a delete", and by a delete with the order in each stored key.
  * @param uploadId the producer-made upload id, {@code null} for deletes
  * @param body the raw upload bytes, empty for deletes
  */

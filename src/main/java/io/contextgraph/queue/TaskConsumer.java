@@ -19,6 +19,7 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -39,10 +40,19 @@ import org.slf4j.LoggerFactory;
  * stream. A task whose worker keeps dying while processing it (its delivery count passes
  * {@code maxAttempts + POISON_MARGIN} on reclaim) is parked as well, so it cannot crash-loop the workers forever.
  *
+ * <p><b>Two streams, deletes first.</b> Deletes have a stream of their own ({@link TaskStream#DELETES}) with its own
+ * cap, so a flood of uploads never refuses a delete. Every poll reclaims and reads the delete stream before the upload
+ * stream, so a delete overtakes an upload backlog. That changes nothing for the deletion race below: what a delete
+ * covers is decided by acceptance orders, not by which task runs first.
+ *
+ * <p><b>Leases.</b> A delivered task is leased to this consumer for as long as its idle time in the pending list stays
+ * below the visibility timeout; {@link #extendLeases} resets it for the tasks still in progress, so only the tasks of
+ * a worker that stopped renewing (dead, or cut off from Redis) are reclaimed by others.
+ *
  * <p><b>Forget markers, and why checking before and after the S3 write closes the race with a delete.</b> Accepting
- * a delete sets the marker {@code forget:<user>} = the delete's stream ID in the same atomic step as the XADD, i.e.
+ * a delete sets the marker {@code forget:<user>} = the delete's order in the same atomic step as the XADD, i.e.
  * before any worker can even see the delete task. An upload is "covered" when the marker's ID is greater than the
- * upload's order ID (accepted before the delete). The worker checks before writing (skip the work: {@link #poll} looks
+ * upload's order (accepted before the delete). The worker checks before writing (skip the work: {@link #poll} looks
  * up the markers of all uploads it returns in one step, {@link Delivery#coveredWhenPolled}) and again after writing
  * (remove what it just wrote); the second check is part of {@link #completeStored}, which completes the task in the
  * same atomic step only when no marker covers it. If the second check finds no
@@ -66,6 +76,24 @@ public final class TaskConsumer implements AutoCloseable {
     private static final long RECLAIM_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     private static final String CURSOR_START = "0-0";
     private static final int MAX_REASON_LENGTH = 200;
+    /** A user's dead-letter index outlives the newest of its letters by this much. */
+    private static final long INDEX_TTL_SLACK_MILLIS = Duration.ofDays(1).toMillis();
+    /**
+     * Resets the idle time of the given entries that this consumer still owns (XCLAIM with min-idle 0 and JUSTID: no
+     * delivery is counted) and returns how many those were. Checking the owner first matters: a plain XCLAIM would take
+     * back an entry another worker already reclaimed. KEYS: stream; ARGV: group, consumer, entry ids.
+     */
+    private static final LuaScript EXTEND_LEASES = new LuaScript("""
+            local kept = 0
+            for i = 3, #ARGV do
+              local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+              if pending[1] and pending[1][2] == ARGV[2] then
+                redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+                kept = kept + 1
+              end
+            end
+            return kept
+            """);
 
     private final RedisLink link;
     private final QueueSettings settings;
@@ -74,8 +102,8 @@ public final class TaskConsumer implements AutoCloseable {
     private final Consumer<byte[]> me;
     private volatile StatefulRedisConnection<byte[], byte[]> blockingConnection;
     private boolean groupReady;
-    private String reclaimCursor = CURSOR_START;
-    private long nextReclaimNanos = System.nanoTime();
+    /** Deletes first: the order in which streams are reclaimed and read. */
+    private final List<Reclaim> reclaims;
     private volatile boolean closed;
 
     public TaskConsumer(RedisLink link, QueueSettings settings, String consumerName) {
@@ -84,6 +112,18 @@ public final class TaskConsumer implements AutoCloseable {
         this.consumerName = Objects.requireNonNull(consumerName, "consumerName");
         this.keys = new QueueKeys(settings.keyPrefix());
         this.me = Consumer.from(QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
+        this.reclaims = List.of(new Reclaim(TaskStream.DELETES), new Reclaim(TaskStream.UPLOADS));
+    }
+
+    /** Where the reclaim of idle tasks of one stream has got to. */
+    private static final class Reclaim {
+        final TaskStream stream;
+        String cursor = CURSOR_START;
+        long nextNanos = System.nanoTime();
+
+        Reclaim(TaskStream stream) {
+            this.stream = stream;
+        }
     }
 
     /** A consumer name unique to this process: hostname-pid-random. */
@@ -125,14 +165,14 @@ public final class TaskConsumer implements AutoCloseable {
             // Redis came back empty (restart without persistence, failover): make the group again and carry on.
             LOG.warn("Consumer group missing; creating it again");
             groupReady = false;
-            reclaimCursor = CURSOR_START;
+            reclaims.forEach(reclaim -> reclaim.cursor = CURSOR_START);
             return pollOnce(max, block);
         }
     }
 
     /** The task's effect is done: acknowledge and delete it, so it no longer counts toward the queue length. */
     public void complete(Delivery delivery) {
-        StreamScripts.COMPLETE.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks()},
+        StreamScripts.COMPLETE.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.stream(delivery.stream())},
                 QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(delivery.task().entryId()));
     }
 
@@ -155,9 +195,11 @@ public final class TaskConsumer implements AutoCloseable {
     public StoredCompletion completeStored(Delivery delivery, long sessions) {
         Task task = delivery.task();
         Long outcome = StreamScripts.COMPLETE_STORED.run(link, ScriptOutputType.INTEGER,
-                new byte[][] {keys.tasks(), keys.stats(), keys.storedContributors(), keys.forget(task.user())},
+                new byte[][] {keys.stream(delivery.stream()), keys.stats(), keys.storedContributors(),
+                    keys.forget(task.user())},
                 QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(task.entryId()), QueueKeys.bytes(task.orderId()),
-                QueueKeys.bytes(Math.max(0, sessions)), QueueKeys.bytes(task.user()));
+                QueueKeys.bytes(Math.max(0, sessions)), QueueKeys.bytes(task.user()),
+                QueueKeys.bytes(settings.forgetMarkerTtl().toMillis()));
         if (outcome == null || outcome == 0) {
             return StoredCompletion.COVERED;
         }
@@ -176,8 +218,48 @@ public final class TaskConsumer implements AutoCloseable {
         }
         long idleMs = settings.visibilityTimeout().toMillis() - backoffMillis(delivery.attempt());
         // JUSTID: this claim must not count as a delivery; the reclaim after the back-off will.
-        link.await(link.commands().xclaim(keys.tasks(), me,
+        link.await(link.commands().xclaim(keys.stream(delivery.stream()), me,
                 new XClaimArgs().minIdleTime(0).idle(idleMs).justid(), delivery.task().entryId()));
+    }
+
+    /**
+     * How often a worker should {@link #extendLeases extend} the leases of the tasks it works on: a third of the
+     * visibility timeout, so that two renewals in a row can fail (a Redis blip) before another worker may take over.
+     */
+    public Duration leaseRenewalInterval() {
+        return settings.visibilityTimeout().dividedBy(3);
+    }
+
+    /**
+     * The lease of a delivered task is its idle time in the group's pending list: {@code XAUTOCLAIM} takes over
+     * tasks idle longer than the visibility timeout. Resetting it for the tasks still in progress means a live
+     * worker's slow task (a 10 MiB upload to a slow S3) is never taken over, while a dead worker's tasks are taken
+     * over within about the visibility timeout. Entries that were completed, handed back or taken over by another
+     * worker meanwhile are left alone.
+     *
+     * @param deliveries the tasks in progress (of either stream)
+     * @return how many of them this consumer still owned (the others were finished or taken over)
+     * @throws QueueUnavailableException when Redis cannot be reached; the leases then run on and the next renewal
+     *                                   tries again
+     */
+    public long extendLeases(Collection<Delivery> deliveries) {
+        long kept = 0;
+        for (TaskStream stream : TaskStream.values()) {
+            List<Delivery> ofStream = deliveries.stream().filter(d -> d.stream() == stream).toList();
+            if (ofStream.isEmpty()) {
+                continue;
+            }
+            byte[][] args = new byte[2 + ofStream.size()][];
+            args[0] = QueueKeys.bytes(QueueKeys.GROUP);
+            args[1] = QueueKeys.bytes(consumerName);
+            int at = 2;
+            for (Delivery delivery : ofStream) {
+                args[at++] = QueueKeys.bytes(delivery.task().entryId());
+            }
+            Long owned = EXTEND_LEASES.run(link, ScriptOutputType.INTEGER, new byte[][] {keys.stream(stream)}, args);
+            kept += owned == null ? 0 : owned;
+        }
+        return kept;
     }
 
     /**
@@ -187,7 +269,7 @@ public final class TaskConsumer implements AutoCloseable {
      * @param reason short, without personal data
      */
     public void deadLetter(Delivery delivery, String reason) {
-        deadLetter(delivery.task().entryId(), delivery.attempt(), reason);
+        deadLetter(delivery.stream(), delivery.task().entryId(), delivery.attempt(), reason);
     }
 
     /**
@@ -195,7 +277,7 @@ public final class TaskConsumer implements AutoCloseable {
      * not use up an attempt.
      */
     public void handBack(Delivery delivery) {
-        link.await(link.commands().xclaim(keys.tasks(), me,
+        link.await(link.commands().xclaim(keys.stream(delivery.stream()), me,
                 new XClaimArgs().minIdleTime(0).idle(settings.visibilityTimeout().toMillis())
                         .retryCount(Math.max(0, delivery.attempt() - 1)).justid(),
                 delivery.task().entryId()));
@@ -215,11 +297,14 @@ public final class TaskConsumer implements AutoCloseable {
             link.closeDedicatedConnection(connection);
         }
         if (groupReady) {
-            try {
-                StreamScripts.RETIRE_CONSUMER.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.tasks()},
-                        QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
-            } catch (QueueUnavailableException e) {
-                LOG.debug("Consumer not retired: Redis unavailable");
+            for (TaskStream stream : TaskStream.values()) {
+                try {
+                    StreamScripts.RETIRE_CONSUMER.<Long>run(link, ScriptOutputType.INTEGER,
+                            new byte[][] {keys.stream(stream)}, QueueKeys.bytes(QueueKeys.GROUP),
+                            QueueKeys.bytes(consumerName));
+                } catch (QueueUnavailableException e) {
+                    LOG.debug("Consumer not retired: Redis unavailable");
+                }
             }
         }
     }
@@ -233,7 +318,12 @@ public final class TaskConsumer implements AutoCloseable {
 
     private List<Delivery> pollOnce(int max, Duration block) {
         ensureGroup();
-        List<Delivery> deliveries = new ArrayList<>(reclaimIdle(max));
+        List<Delivery> deliveries = new ArrayList<>();
+        for (Reclaim reclaim : reclaims) {
+            if (deliveries.size() < max) {
+                deliveries.addAll(reclaimIdle(reclaim, max - deliveries.size()));
+            }
+        }
         if (deliveries.size() < max) {
             deliveries.addAll(readNew(max - deliveries.size(), deliveries.isEmpty() ? block : Duration.ZERO));
         }
@@ -260,15 +350,15 @@ public final class TaskConsumer implements AutoCloseable {
                 markers.put(users.get(i), QueueKeys.text(values.get(i).getValue()));
             }
         }
-        if (markers.isEmpty()) {
-            return deliveries;
-        }
+        long oldestJudged = System.currentTimeMillis() - settings.forgetMarkerTtl().toMillis();
         List<Delivery> marked = new ArrayList<>(deliveries.size());
         for (Delivery delivery : deliveries) {
             Task task = delivery.task();
             String marker = task.type() == TaskType.UPLOAD ? markers.get(task.user()) : null;
-            marked.add(marker != null && StreamIds.compare(marker, task.orderId()) > 0
-                    ? new Delivery(task, delivery.attempt(), true) : delivery);
+            boolean covered = marker != null && StreamIds.compare(marker, task.orderId()) > 0;
+            boolean tooOld = task.type() == TaskType.UPLOAD && StreamIds.millis(task.orderId()) <= oldestJudged;
+            marked.add(covered || tooOld
+                    ? new Delivery(task, delivery.attempt(), true, delivery.stream()) : delivery);
         }
         return marked;
     }
@@ -277,30 +367,37 @@ public final class TaskConsumer implements AutoCloseable {
         if (groupReady) {
             return;
         }
+        // From 0, not $: finished tasks are deleted, so everything in the stream is unfinished work, including
+        // tasks that a producer added after Redis lost the group and before this consumer noticed.
+        for (TaskStream stream : TaskStream.values()) {
+            createGroup(stream);
+        }
+        groupReady = true;
+    }
+
+    private void createGroup(TaskStream stream) {
         try {
-            // From 0, not $: finished tasks are deleted, so everything in the stream is unfinished work, including
-            // tasks that a producer added after Redis lost the group and before this consumer noticed.
-            link.await(link.commands().xgroupCreate(XReadArgs.StreamOffset.from(keys.tasks(), "0"),
+            link.await(link.commands().xgroupCreate(XReadArgs.StreamOffset.from(keys.stream(stream), "0"),
                     QueueKeys.bytes(QueueKeys.GROUP), XGroupCreateArgs.Builder.mkstream()));
         } catch (QueueUnavailableException e) {
             if (!RedisLink.isErrorReply(e, "BUSYGROUP")) {
                 throw e;
             }
         }
-        groupReady = true;
     }
 
-    private List<Delivery> reclaimIdle(int max) {
+    private List<Delivery> reclaimIdle(Reclaim reclaim, int max) {
         long now = System.nanoTime();
-        if (CURSOR_START.equals(reclaimCursor) && now - nextReclaimNanos < 0) {
+        if (CURSOR_START.equals(reclaim.cursor) && now - reclaim.nextNanos < 0) {
             return List.of();
         }
-        ClaimedMessages<byte[], byte[]> claimed = link.await(link.commands().xautoclaim(keys.tasks(),
+        byte[] streamKey = keys.stream(reclaim.stream);
+        ClaimedMessages<byte[], byte[]> claimed = link.await(link.commands().xautoclaim(streamKey,
                 new XAutoClaimArgs<byte[]>().consumer(me).minIdleTime(settings.visibilityTimeout())
-                        .startId(reclaimCursor).count(max)));
-        reclaimCursor = claimed.getId() == null ? CURSOR_START : claimed.getId();
-        if (CURSOR_START.equals(reclaimCursor)) {
-            nextReclaimNanos = now + RECLAIM_INTERVAL_NANOS;
+                        .startId(reclaim.cursor).count(max)));
+        reclaim.cursor = claimed.getId() == null ? CURSOR_START : claimed.getId();
+        if (CURSOR_START.equals(reclaim.cursor)) {
+            reclaim.nextNanos = now + RECLAIM_INTERVAL_NANOS;
         }
         List<StreamMessage<byte[], byte[]>> messages = claimed.getMessages();
         if (messages == null || messages.isEmpty()) {
@@ -308,7 +405,7 @@ public final class TaskConsumer implements AutoCloseable {
         }
         List<RedisFuture<List<PendingMessage>>> counts = new ArrayList<>();
         for (StreamMessage<byte[], byte[]> message : messages) {
-            counts.add(link.commands().xpending(keys.tasks(), QueueKeys.bytes(QueueKeys.GROUP),
+            counts.add(link.commands().xpending(streamKey, QueueKeys.bytes(QueueKeys.GROUP),
                     Range.create(message.getId(), message.getId()), Limit.from(1)));
         }
         List<Delivery> deliveries = new ArrayList<>();
@@ -320,38 +417,66 @@ public final class TaskConsumer implements AutoCloseable {
             }
             long attempt = pending.get(0).getRedeliveryCount();
             if (attempt > (long) settings.maxAttempts() + POISON_MARGIN) {
-                deadLetter(message.getId(), attempt, "delivered " + attempt + " times without finishing");
+                deadLetter(reclaim.stream, message.getId(), attempt,
+                        "delivered " + attempt + " times without finishing");
                 continue;
             }
-            toDelivery(message, attempt).ifPresent(deliveries::add);
+            toDelivery(reclaim.stream, message, attempt).ifPresent(deliveries::add);
         }
         return deliveries;
     }
 
-    @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; one offset, nothing unsafe
+    /**
+     * New tasks, deletes first: up to {@code count} deletes without waiting, then uploads for the places left. Only
+     * when neither stream has any does it wait (up to {@code block}) on both at once, asking each for one task; if
+     * both answer and only one place is free, the upload is handed back at once (no attempt used) rather than held
+     * without a place to run in.
+     */
     private List<Delivery> readNew(int count, Duration block) {
+        List<Delivery> deliveries = new ArrayList<>(read(TaskStream.DELETES, count, Duration.ZERO));
+        if (deliveries.size() < count) {
+            deliveries.addAll(read(TaskStream.UPLOADS, count - deliveries.size(), Duration.ZERO));
+        }
+        if (deliveries.isEmpty() && !block.isNegative() && !block.isZero()) {
+            deliveries.addAll(read(null, 1, block));
+            while (deliveries.size() > count) {
+                handBack(deliveries.remove(deliveries.size() - 1)); // the deletes come first: an upload goes back
+            }
+        }
+        return deliveries;
+    }
+
+    /** One XREADGROUP of new entries from one stream, or from both ({@code stream} null; deletes listed first). */
+    @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; nothing unsafe
+    private List<Delivery> read(TaskStream stream, int count, Duration block) {
         XReadArgs args = XReadArgs.Builder.count(count);
         if (!block.isNegative() && !block.isZero()) {
             args.block(block); // never BLOCK 0: that would wait forever
         }
+        List<TaskStream> streams = stream == null ? List.of(TaskStream.DELETES, TaskStream.UPLOADS) : List.of(stream);
+        XReadArgs.StreamOffset<byte[]>[] offsets = streams.stream()
+                .map(s -> XReadArgs.StreamOffset.lastConsumed(keys.stream(s))).toArray(XReadArgs.StreamOffset[]::new);
         List<StreamMessage<byte[], byte[]>> messages = link.await(blockingConnection().async()
-                .xreadgroup(me, args, XReadArgs.StreamOffset.lastConsumed(keys.tasks())), block);
+                .xreadgroup(me, args, offsets), block);
         List<Delivery> deliveries = new ArrayList<>();
         if (messages != null) {
+            byte[] deletes = keys.deletes();
             for (StreamMessage<byte[], byte[]> message : messages) {
-                toDelivery(message, 1).ifPresent(deliveries::add);
+                TaskStream from = java.util.Arrays.equals(message.getStream(), deletes)
+                        ? TaskStream.DELETES : TaskStream.UPLOADS;
+                toDelivery(from, message, 1).ifPresent(deliveries::add);
             }
         }
         return deliveries;
     }
 
-    private Optional<Delivery> toDelivery(StreamMessage<byte[], byte[]> message, long attempt) {
+    private Optional<Delivery> toDelivery(TaskStream stream, StreamMessage<byte[], byte[]> message, long attempt) {
         Optional<Task> task = TaskEntries.task(message);
         if (task.isEmpty()) {
-            deadLetter(message.getId(), attempt, "malformed entry");
+            deadLetter(stream, message.getId(), attempt, "malformed entry");
             return Optional.empty();
         }
-        return Optional.of(new Delivery(task.get(), attempt, false));
+        return Optional.of(new Delivery(task.get(), attempt, false, stream));
     }
 
     private StatefulRedisConnection<byte[], byte[]> blockingConnection() {
@@ -367,16 +492,18 @@ public final class TaskConsumer implements AutoCloseable {
         return connection;
     }
 
-    private void deadLetter(String entryId, long attempt, String reason) {
+    private void deadLetter(TaskStream stream, String entryId, long attempt, String reason) {
         String shortReason = shorten(reason);
         Long outcome = StreamScripts.DEAD_LETTER.run(link, ScriptOutputType.INTEGER,
-                new byte[][] {keys.tasks(), keys.dead()}, QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(entryId),
-                QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
-                QueueKeys.bytes(keys.forgetPrefix()));
+                new byte[][] {keys.stream(stream), keys.dead(), keys.deletes()}, QueueKeys.bytes(QueueKeys.GROUP),
+                QueueKeys.bytes(entryId), QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
+                QueueKeys.bytes(keys.forgetPrefix()), QueueKeys.bytes(keys.deadIndexPrefix()),
+                QueueKeys.bytes(settings.deadLetterRetention().toMillis() + INDEX_TTL_SLACK_MILLIS));
         if (outcome != null && outcome == 1) {
             LOG.warn("Task {} parked as a dead letter after attempt {}: {}", entryId, attempt, shortReason);
         } else if (outcome != null && outcome == 2) {
-            LOG.info("Task {} dropped after attempt {}: its user asked to be forgotten since", entryId, attempt);
+            LOG.info("Task {} dropped after attempt {}: its user asked to be forgotten since (the delete is queued "
+                    + "again to remove anything an attempt wrote)", entryId, attempt);
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.Optional;
 /** Reads the fields of a stream entry (byte[] keys hash by identity, so they are turned into strings here). */
 final class TaskEntries {
 
+    private static final java.util.regex.Pattern ORDER = java.util.regex.Pattern.compile("[0-9]{1,19}-[0-9]{1,19}");
+
     private TaskEntries() {
     }
 
@@ -31,6 +33,9 @@ final class TaskEntries {
         byte[] uploadId = fields.get("upload_id");
         byte[] order = fields.get("order");
         if (type.get() == TaskType.UPLOAD && uploadId == null) {
+            return Optional.empty();
+        }
+        if (order != null && !ORDER.matcher(QueueKeys.text(order)).matches()) {
             return Optional.empty();
         }
         try {

@@ -1,13 +1,25 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ScriptOutputType;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The producer side of the queue, used by the web role: atomic scripts check the cap and append the tasks (a delete
  * also sets the user's forget marker, and both bump the stats). A method that returns normally means the task is on
  * the queue; it throws {@link QueueFullException} or {@link QueueUnavailableException} when nothing was written (or,
- * on a timeout, when that cannot be known; the client's retry is then harmless).
+ * on a timeout, when that cannot be known; the client's retry is then harmless). With {@code REDIS_MIN_REPLICAS} =
+ * N, "on the queue" means applied by the primary and acknowledged by N replicas, so that it survives a failover.
+ *
+ * <p><b>A retry is stored once.</b> A client that got a 503 after the script ran (Redis slow, the reply lost) retries
+ * the same body. Each upload is named by a digest of its user and (decoded) body; the script answers an upload whose
+ * digest it accepted within {@code dedupWindow} with the first one's id and appends nothing, so the retry ends as the
+ * same single stored object, whatever happened in between. A delete of the user accepted after the first one makes
+ * the next identical upload a new one (the script compares the first one's order with the forget marker).
  *
  * <p>Thread-safe. Uploads of concurrent callers travel together in one script call (see {@link UploadBatcher}); every
  * caller still returns only after Redis replied for its own upload. Deletes go one script call each. All share the
@@ -21,6 +33,7 @@ public final class TaskQueue {
     private final RedisLink link;
     private final QueueSettings settings;
     private final QueueKeys keys;
+    private final Replication replication;
     private final UploadBatcher uploads;
     private final long uploadBoundNanos;
 
@@ -34,35 +47,79 @@ public final class TaskQueue {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.keys = new QueueKeys(settings.keyPrefix());
         long commandTimeoutNanos = link.commandTimeout().toNanos();
-        this.uploads = new UploadBatcher(link, keys, settings.maxLength(), commandTimeoutNanos, maxBatchUploads,
-                maxBatchBytes);
-        this.uploadBoundNanos = 2 * commandTimeoutNanos + AWAIT_SLACK_NANOS;
+        this.replication = new Replication(link);
+        this.uploads = new UploadBatcher(link, replication, keys, settings.maxLength(), settings.dedupWindow(),
+                commandTimeoutNanos, maxBatchUploads, maxBatchBytes);
+        // Sent within the command timeout, the script's reply within another, and the replicas' WAIT within a third.
+        this.uploadBoundNanos = (replication.required() ? 3 : 2) * commandTimeoutNanos + AWAIT_SLACK_NANOS;
     }
 
-    /** Queues an upload and returns its new upload id (22 characters of base64url). */
+    /**
+     * Queues an upload and returns its upload id ({@link UploadIds}); for a retry of an upload accepted within the
+     * dedup window, the first one's id (nothing new is queued).
+     */
     public String enqueueUpload(String user, byte[] body) {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(body, "body");
-        PendingUpload upload = new PendingUpload(user, body, System.currentTimeMillis(), System.nanoTime());
+        PendingUpload upload = new PendingUpload(user, body, digest(user, body), System.currentTimeMillis(),
+                System.nanoTime());
         uploads.submit(upload);
         return upload.await(uploadBoundNanos);
     }
 
-    /** Queues a request to forget the user; from now on no upload accepted before it will be stored. */
-    public void enqueueDelete(String user) {
+    /**
+     * Queues a request to forget the user, on the delete stream (its own cap: uploads never crowd it out); from now on
+     * no upload accepted before it will be stored. Returns the delete's acceptance order.
+     */
+    public String enqueueDelete(String user) {
         Objects.requireNonNull(user, "user");
-        byte[] id = StreamScripts.ENQUEUE_DELETE.run(link, ScriptOutputType.VALUE,
-                new byte[][] {keys.tasks(), keys.stats(), keys.forget(user)},
+        byte[] order = durably(() -> StreamScripts.ENQUEUE_DELETE.<byte[]>run(link, ScriptOutputType.VALUE,
+                new byte[][] {keys.deletes(), keys.stats(), keys.forget(user), keys.order()},
                 QueueKeys.bytes(settings.maxLength()), QueueKeys.bytes(user),
-                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(settings.forgetMarkerTtl().toMillis()));
-        if (id == null) {
-            throw new QueueFullException("the task queue is full");
+                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(settings.forgetMarkerTtl().toMillis())));
+        if (order == null) {
+            throw new QueueFullException("the delete queue is full");
         }
+        return QueueKeys.text(order);
     }
 
-    /** The number of unfinished tasks (finished ones are deleted from the stream). */
+    /**
+     * Runs a write and, with {@code REDIS_MIN_REPLICAS} set, returns only once that many replicas acknowledged it
+     * (see {@link Replication}); otherwise throws {@link QueueUnavailableException}.
+     */
+    private <T> T durably(Supplier<T> write) {
+        if (!replication.required()) {
+            return write.get();
+        }
+        long mark = replication.mark();
+        T result = write.get();
+        replication.await(mark);
+        return result;
+    }
+
+    /** The number of unfinished tasks, uploads and deletes (finished ones are deleted from the streams). */
     public long length() {
-        Long length = link.await(link.commands().xlen(keys.tasks()));
-        return length == null ? 0 : length;
+        var uploadsLength = link.commands().xlen(keys.tasks());
+        var deletesLength = link.commands().xlen(keys.deletes());
+        Long u = link.await(uploadsLength);
+        Long d = link.await(deletesLength);
+        return (u == null ? 0 : u) + (d == null ? 0 : d);
+    }
+
+    /**
+     * Names an upload by its user and decoded body: 128 bits of SHA-256 over the user token, a zero byte (never part
+     * of a token) and the body, base64url. Computed on the request thread, not in the one batch sender.
+     */
+    static String digest(String user, byte[] body) {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        sha256.update(QueueKeys.bytes(user));
+        sha256.update((byte) 0);
+        sha256.update(body);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(sha256.digest(), 16));
     }
 }

@@ -1,6 +1,7 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ScriptOutputType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -16,6 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * connection anyway. One command per batch instead of per upload saves the client's encode/flush/decode/future work
  * and Redis's per-command overhead, which were most of the cost of an upload.
  *
+ * <p>With {@code REDIS_MIN_REPLICAS} set, a batch counts as written only once that many replicas acknowledged it: one
+ * {@code WAIT} per batch, so the replication round trip is shared by every upload in it (see {@link Replication}).
+ *
  * <p>Exactly one thread at a time is the sender: whoever sets {@link #sending}. It sends a batch and hands the role
  * over to the reply's callback, which settles every upload of the batch (success or failure alike) and sends the next
  * batch, until nothing waits. A thread that adds an upload and finds the flag set relies on the current sender, which
@@ -30,8 +34,12 @@ final class UploadBatcher {
     static final int MAX_BYTES = 1 << 20;
 
     private final RedisLink link;
+    private final Replication replication;
     private final byte[][] keys;
     private final byte[] cap;
+    private final byte[] dedupWindow;
+    private final byte[] forgetPrefix;
+    private final byte[] dedupPrefix;
     private final long sendWithinNanos;
     private final int maxUploads;
     private final int maxBytes;
@@ -43,10 +51,15 @@ final class UploadBatcher {
      * @param sendWithinNanos an upload that waited longer than this to be sent (Redis answering slowly or not at all)
      *                        fails without being sent: its caller gets a prompt 503 and nothing is written
      */
-    UploadBatcher(RedisLink link, QueueKeys keys, long maxLength, long sendWithinNanos, int maxUploads, int maxBytes) {
+    UploadBatcher(RedisLink link, Replication replication, QueueKeys keys, long maxLength, Duration dedupWindow,
+            long sendWithinNanos, int maxUploads, int maxBytes) {
         this.link = link;
-        this.keys = new byte[][] {keys.tasks(), keys.stats(), keys.contributors()};
+        this.replication = replication;
+        this.keys = new byte[][] {keys.tasks(), keys.stats(), keys.contributors(), keys.order()};
         this.cap = QueueKeys.bytes(maxLength);
+        this.dedupWindow = QueueKeys.bytes(dedupWindow.toMillis());
+        this.forgetPrefix = QueueKeys.bytes(keys.forgetPrefix());
+        this.dedupPrefix = QueueKeys.bytes(keys.dedupPrefix());
         this.sendWithinNanos = sendWithinNanos;
         this.maxUploads = maxUploads;
         this.maxBytes = maxBytes;
@@ -119,25 +132,37 @@ final class UploadBatcher {
             bytes += next.body().length;
         }
         if (!batch.isEmpty()) {
-            String[] newIds = ids.next(batch.size());
+            String[] parts = ids.nextRandomParts(batch.size());
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).assignId(newIds[i]);
+                batch.get(i).assignRandomIdPart(parts[i]);
             }
         }
         return batch;
     }
 
     private CompletableFuture<List<Object>> send(List<PendingUpload> batch) {
-        byte[][] args = new byte[1 + 4 * batch.size()][];
+        byte[][] args = new byte[4 + 5 * batch.size()][];
         args[0] = cap;
-        int at = 1;
+        args[1] = dedupWindow;
+        args[2] = forgetPrefix;
+        args[3] = dedupPrefix;
+        int at = 4;
         for (PendingUpload upload : batch) {
             args[at++] = QueueKeys.bytes(upload.user());
             args[at++] = QueueKeys.bytes(upload.acceptedMillis());
-            args[at++] = QueueKeys.bytes(upload.uploadId());
+            args[at++] = QueueKeys.bytes(upload.randomIdPart());
+            args[at++] = QueueKeys.bytes(upload.digest());
             args[at++] = upload.body();
         }
-        return StreamScripts.ENQUEUE_UPLOADS.runAsync(link, ScriptOutputType.MULTI, keys, args);
+        long mark = replication.mark();
+        CompletableFuture<List<Object>> written =
+                StreamScripts.ENQUEUE_UPLOADS.runAsync(link, ScriptOutputType.MULTI, keys, args);
+        if (!replication.required()) {
+            return written;
+        }
+        // One WAIT for the whole batch, sent when the script's reply is back rather than pipelined behind it: after a
+        // NOSCRIPT the EVAL that loads the script again is sent later and would not be covered by an earlier WAIT.
+        return written.thenCompose(reply -> replication.acknowledged(mark).thenApply(acknowledged -> reply));
     }
 
     /** Reports the outcome to every upload of the batch; never throws, so that the sending always goes on. */
@@ -152,10 +177,10 @@ final class UploadBatcher {
                 return;
             }
             for (int i = 0; i < batch.size(); i++) {
-                if (reply.get(i) == null) {
-                    batch.get(i).failed(new QueueFullException("the task queue is full"));
+                if (reply.get(i) instanceof byte[] id) {
+                    batch.get(i).accepted(QueueKeys.text(id));
                 } else {
-                    batch.get(i).accepted();
+                    batch.get(i).failed(new QueueFullException("the task queue is full"));
                 }
             }
         } catch (RuntimeException e) {

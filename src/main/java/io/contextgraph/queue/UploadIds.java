@@ -1,65 +1,68 @@
 package io.contextgraph.queue;
 
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * New upload ids (22 characters of base64url, 128 bits), unique and unguessable, several at a time.
+ * Upload ids: {@code <ms:13>-<seq:6>-<random:22>}, e.g. {@code 1796146946435-000007-q3Vb0...}. The first two parts
+ * are the upload's acceptance order (see {@link StreamScripts}), zero-padded so that ids sort as uploads were
+ * accepted; Redis writes them in the script that accepts the upload, so the id is fixed at acceptance. The random
+ * part (128 bits from {@link SecureRandom}, base64url) makes ids unique even across a Redis that came back empty with
+ * a clock set back. Every character is in {@code [0-9A-Za-z_-]}: safe in a URL, a path and an S3 key, and within the
+ * storage layout's id pattern.
  *
- * <p>Id n is AES-128 of (c + n) under a key k and a start c drawn once from {@link SecureRandom}: the keystream of
- * AES in counter mode. Why that is enough:
- * <ul>
- *   <li>Unique within the process: AES under one key is a permutation, so distinct counters give distinct ids; the
- *       counter would have to wrap 2<sup>128</sup> times to repeat.</li>
- *   <li>Unique across processes (every web role has its own k and c): two ids collide only as two random 128-bit
- *       values do, about 2<sup>-128</sup> per pair.</li>
- *   <li>Unguessable: without k, AES output cannot be told from random (the block cipher's security claim), so ids
- *       seen do not help guess others. Ids are not even shown to clients (the API answers only a status); they
- *       name the stored object, where a collision would overwrite another upload.</li>
- * </ul>
- * The one {@code SecureRandom} call per id this replaces went through NativePRNG's global lock and mixed in
- * {@code /dev/urandom} output on every call; one AES block per id (AES-NI) costs a fraction of that.
+ * <p>The order in the key is what lets a delete remove exactly the uploads accepted before it: see
+ * {@link #acceptedBefore}. Ids made before orders existed (22 random characters) carry none.
  *
- * <p>Not thread-safe: the batch sender, which runs one batch at a time, is its only user.
+ * <p>One {@code SecureRandom} call per batch of uploads, not per id: its lock and system calls are paid once per
+ * script call. Thread-safe, as {@code SecureRandom} is.
  */
-final class UploadIds {
+public final class UploadIds {
 
-    private static final int ID_BYTES = 16;
+    private static final int RANDOM_BYTES = 16;
+    private static final Pattern ORDERED = Pattern.compile("(\\d{13})-(\\d{6})-[0-9A-Za-z_-]{22}");
 
-    private final Cipher keystream;
+    private final SecureRandom random;
     private final Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
 
-    UploadIds(SecureRandom seed) {
-        byte[] key = new byte[ID_BYTES];
-        byte[] start = new byte[ID_BYTES];
-        seed.nextBytes(key);
-        seed.nextBytes(start);
-        try {
-            keystream = Cipher.getInstance("AES/CTR/NoPadding");
-            keystream.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(start));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("every JDK has AES/CTR", e);
-        }
+    UploadIds(SecureRandom random) {
+        this.random = random;
     }
 
     UploadIds() {
         this(new SecureRandom());
     }
 
-    /** The next {@code count} ids. */
-    String[] next(int count) {
-        // Encrypting zeros in counter mode yields the keystream itself, AES(c + n) block after block.
-        byte[] blocks = keystream.update(new byte[count * ID_BYTES]);
-        String[] ids = new String[count];
-        byte[] one = new byte[ID_BYTES];
+    /** The random parts of the next {@code count} ids (one call into the generator per batch, not per id). */
+    String[] nextRandomParts(int count) {
+        byte[] bytes = new byte[count * RANDOM_BYTES];
+        random.nextBytes(bytes);
+        String[] parts = new String[count];
+        byte[] one = new byte[RANDOM_BYTES];
         for (int i = 0; i < count; i++) {
-            System.arraycopy(blocks, i * ID_BYTES, one, 0, ID_BYTES);
-            ids[i] = encoder.encodeToString(one);
+            System.arraycopy(bytes, i * RANDOM_BYTES, one, 0, RANDOM_BYTES);
+            parts[i] = encoder.encodeToString(one);
         }
-        return ids;
+        return parts;
+    }
+
+    /** The acceptance order in an upload id ({@code <ms>-<seq>}), or empty for an id made before orders existed. */
+    public static Optional<String> order(String uploadId) {
+        Matcher m = uploadId == null ? null : ORDERED.matcher(uploadId);
+        if (m == null || !m.matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(Long.parseLong(m.group(1)) + "-" + Long.parseLong(m.group(2)));
+    }
+
+    /**
+     * Whether the upload was accepted before the task of {@code order} (a delete's order): what a delete may remove.
+     * Ids without an order were all made before any order existed, hence before any delete that has one.
+     */
+    public static boolean acceptedBefore(String uploadId, String order) {
+        return order(uploadId).map(own -> StreamIds.compare(own, order) < 0).orElse(true);
     }
 }

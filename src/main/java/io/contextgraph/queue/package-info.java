@@ -4,20 +4,28 @@
  *
  * <h2>Redis data (prefix {@code cg:} by default)</h2>
  * <ul>
- *   <li>{@code <prefix>tasks} — stream of unfinished tasks, consumer group {@code workers}. Fields: {@code type}
- *       ({@code upload}|{@code delete}), {@code user}, {@code upload_id} (uploads), {@code accepted} (epoch ms),
- *       {@code body} (uploads, raw bytes), {@code order} (only on replayed dead letters: the stream ID of the first
- *       acceptance). Finished tasks are acknowledged and deleted, so the stream length is the queue length.</li>
+ *   <li>{@code <prefix>tasks} — stream of unfinished uploads, consumer group {@code workers}. Fields: {@code type}
+ *       ({@code upload}; a delete queued before deletes had their own stream may still be here), {@code user},
+ *       {@code upload_id}, {@code order} (the acceptance order, {@code <ms>-<seq>}; absent on entries queued before
+ *       orders existed, whose stream ID serves), {@code accepted} (epoch ms), {@code body} (raw bytes). Finished
+ *       tasks are acknowledged and deleted, so the stream length is the queue length.</li>
+ *   <li>{@code <prefix>deletes} — stream of unfinished deletes (same group, own cap, read first): {@code type}
+ *       ({@code delete}), {@code user}, {@code order}, {@code accepted}.</li>
+ *   <li>{@code <prefix>order} — the last acceptance order handed out, shared by both streams.</li>
  *   <li>{@code <prefix>dead} — stream of parked tasks: the same fields plus {@code order}, {@code reason} and
- *       {@code failed_at}.</li>
- *   <li>{@code <prefix>forget:<user>} — the stream ID of the user's latest accepted delete; expires after
+ *       {@code failed_at}; trimmed after {@link io.contextgraph.queue.QueueSettings#deadLetterRetention()}.</li>
+ *   <li>{@code <prefix>dead:user:<user>} — set of the user's dead-letter IDs, so that a delete finds them without
+ *       scanning; {@code <prefix>dead:indexed} notes that older dead letters were added.</li>
+ *   <li>{@code <prefix>forget:<user>} — the order of the user's latest accepted delete; expires after
  *       {@link io.contextgraph.queue.QueueSettings#forgetMarkerTtl()}.</li>
+ *   <li>{@code <prefix>dedup:<digest>} — the id of an upload accepted within
+ *       {@link io.contextgraph.queue.QueueSettings#dedupWindow()}, under the digest of its user and body.</li>
  *   <li>{@code <prefix>stats} (hash of counters), {@code <prefix>stats:contributors} (HyperLogLog of users whose
  *       uploads were accepted) and {@code <prefix>stats:stored_contributors} (HyperLogLog of users whose data was
  *       stored, for the {@code data.user.new} metric). A HyperLogLog keeps no tokens.</li>
  * </ul>
  *
  * <p>Every change that touches more than one key, or reads before it writes, is one Lua script, so Redis applies it
- * atomically. The scripts build forget-marker keys from a prefix, which assumes a single (non-cluster) Redis.
+ * atomically. The scripts build per-user and per-digest keys from a prefix, which assumes a single (non-cluster) Redis.
  */
 package io.contextgraph.queue;

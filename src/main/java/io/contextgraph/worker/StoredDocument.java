@@ -13,7 +13,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * The object written to storage for one upload: the user token, when the upload was accepted, and
- * the sessions that passed the rules, with only the known fields. Gzip-compressed JSON.
+ * the sessions that passed the rules, with only the known fields. Gzip-compressed JSON on one line, ending with a
+ * newline (docs/data.md; docs/schema/stored-upload.schema.json).
  */
 final class StoredDocument {
     private final JsonFactory factory = new JsonFactory();
@@ -39,6 +40,7 @@ final class StoredDocument {
             }
             out.writeEndArray();
             out.writeEndObject();
+            out.writeRaw('\n'); // one document per line: the objects read as NDJSON, and concatenate into it
         } catch (IOException e) {
             throw new UncheckedIOException("in-memory JSON writing failed", e);
         }

@@ -25,8 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's main loop: takes tasks off the queue and processes up to {@code concurrency} of them
- * at once, each on its own virtual thread. A task is acknowledged only after its effect is stored;
- * failures are retried with back-off and parked as dead letters in the end (see the queue package).
+ * at once, each on its own virtual thread, holding no more task bytes at once than its budget
+ * ({@link TaskSlots}). A task is acknowledged only after its effect is stored; failures are retried
+ * with back-off and parked as dead letters in the end (see the queue package). While a task runs, its
+ * lease is renewed ({@link LeaseKeeper}), so only a dead worker's tasks are taken over by others.
  */
 public final class TaskLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);
@@ -43,6 +45,7 @@ public final class TaskLoop implements AutoCloseable {
     private final int concurrency;
     private final Duration shutdownGrace;
     private final TaskSlots slots;
+    private final LeaseKeeper leases;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
@@ -52,15 +55,17 @@ public final class TaskLoop implements AutoCloseable {
     /** Wires the processors of both task types around one consumer. */
     public static TaskLoop create(TaskConsumer consumer, Optional<JweDecryptor> decryptor, SessionFilter filter,
                                   ObjectStore store, DeadLetters deadLetters, QueueStats stats, Metrics metrics,
-                                  ErrorReporter errors, int concurrency, Duration shutdownGrace) {
+                                  ErrorReporter errors, int concurrency, long maxInflightBytes, int maxTaskBytes,
+                                  Duration shutdownGrace) {
         return new TaskLoop(consumer,
                 new UploadProcessor(decryptor, filter, store, consumer, stats, metrics),
                 new DeleteProcessor(store, deadLetters, stats, metrics),
-                metrics, errors, concurrency, shutdownGrace);
+                metrics, errors, concurrency, new TaskSlots(concurrency, maxInflightBytes, maxTaskBytes,
+                        GATHER_SLOTS_WITHIN), shutdownGrace);
     }
 
     TaskLoop(TaskConsumer consumer, UploadProcessor uploads, DeleteProcessor deletes, Metrics metrics,
-             ErrorReporter errors, int concurrency, Duration shutdownGrace) {
+             ErrorReporter errors, int concurrency, TaskSlots slots, Duration shutdownGrace) {
         this.consumer = consumer;
         this.uploads = uploads;
         this.deletes = deletes;
@@ -68,11 +73,13 @@ public final class TaskLoop implements AutoCloseable {
         this.errors = errors;
         this.concurrency = concurrency;
         this.shutdownGrace = shutdownGrace;
-        this.slots = new TaskSlots(concurrency, GATHER_SLOTS_WITHIN);
+        this.slots = slots;
+        this.leases = new LeaseKeeper(consumer);
     }
 
     public void start() {
         if (running.compareAndSet(false, true)) {
+            leases.start();
             poller = Thread.ofPlatform().name("task-poller").start(this::pollUntilStopped);
         }
     }
@@ -88,12 +95,13 @@ public final class TaskLoop implements AutoCloseable {
                 try {
                     batch = running.get() ? consumer.poll(free, POLL_BLOCK) : List.of();
                 } finally {
-                    slots.release(free);
+                    slots.releasePoll(free);
                 }
                 backlog = batch.size() == free;
                 for (Delivery delivery : batch) {
-                    slots.take();
-                    inFlight.put(delivery.task().entryId(), delivery);
+                    slots.take(delivery.task().body().length);
+                    leases.hold(delivery);
+                    inFlight.put(inFlightKey(delivery), delivery);
                     executor.submit(() -> run(delivery));
                 }
                 pause = Duration.ofMillis(100);
@@ -122,8 +130,10 @@ public final class TaskLoop implements AutoCloseable {
                 case UPLOAD -> uploads.process(delivery);
                 case DELETE -> deletes.process(delivery.task());
             };
+            leases.release(delivery); // a retry sets the idle time itself; no renewal may undo it
             settle(delivery, outcome);
         } catch (RuntimeException e) {
+            leases.release(delivery);
             if (running.get()) {
                 LOG.atError().addKeyValue("type", "worker.task_failed").addKeyValue("task", taskName).setCause(e)
                         .log("task failed unexpectedly");
@@ -140,9 +150,10 @@ public final class TaskLoop implements AutoCloseable {
                 }
             }
         } finally {
+            leases.release(delivery);
             metrics.task(taskName, Duration.ofNanos(System.nanoTime() - start));
-            inFlight.remove(delivery.task().entryId());
-            slots.release(1);
+            inFlight.remove(inFlightKey(delivery));
+            slots.release(1, delivery.task().body().length);
         }
     }
 
@@ -193,12 +204,18 @@ public final class TaskLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        leases.close(); // the tasks still here are handed back: their idle time must stay as the hand-back sets it
         for (Delivery delivery : inFlight.values()) {
             if (handBackQuietly(delivery)) {
                 handedBack.incrementAndGet();
             }
         }
         LOG.atInfo().addKeyValue("type", "worker.stopped").addKeyValue("handed_back", handedBack.get()).log("worker stopped");
+    }
+
+    /** Entry IDs are unique per stream only: an upload and a delete can share one. */
+    private static String inFlightKey(Delivery delivery) {
+        return delivery.stream() + " " + delivery.task().entryId();
     }
 
     private static void sleep(Duration pause) {

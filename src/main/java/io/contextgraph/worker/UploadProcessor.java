@@ -28,12 +28,13 @@ import java.util.Optional;
  * by the upload id, so processing the same task twice rewrites the same object.
  *
  * <p>Deletion race: the web role records a "forget" marker for the user when it accepts a delete,
- * ordered with the uploads by queue entry id. An upload ordered before a marker is never left in
+ * ordered with the uploads by acceptance order. An upload ordered before a marker is never left in
  * storage: it is skipped if the marker exists before the write, and its object is removed again if
  * the marker appears while it is being written. If the marker is set only after our re-check, our
  * write finished before the delete task was even queued, so that delete's listing sees and removes it.
  * The re-check, the stored-session and contributor counts and the completion are one atomic Redis step
- * ({@link TaskConsumer#completeStored}): one round trip instead of four.
+ * ({@link TaskConsumer#completeStored}): one round trip instead of four. If removing a covered object keeps failing
+ * until the task is parked, the queue drops the task and queues the covering delete again, which removes it.
  */
 final class UploadProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(UploadProcessor.class);
@@ -61,8 +62,12 @@ final class UploadProcessor {
         Task task = delivery.task();
         String key = StorageKeys.upload(task.user(), acceptanceDay(task), task.uploadId());
         if (delivery.coveredWhenPolled()) {
-            // A previous attempt may have written it before the delete was accepted.
-            store.delete(key);
+            // A previous attempt may have written it before the delete was accepted (and that delete ran).
+            try {
+                store.delete(key);
+            } catch (StorageException e) {
+                return storageFailed(e);
+            }
             LOG.atInfo().addKeyValue("type", "upload.forgotten").log("upload accepted before a delete: not stored");
             return Outcome.DONE;
         }

@@ -27,8 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The README's first command: {@code java -jar target/contextgraph.jar standalone} in an empty folder, with neither
- * REDIS_HOST nor S3_BUCKET, runs its own Redis (append-only file under data/redis) and stores under ./data.
+ * The README's run command ({@code ./contextgraph standalone}, which runs {@code java -jar target/contextgraph.jar
+ * standalone}) in an empty folder, with neither REDIS_HOST nor S3_BUCKET, runs its own Redis (append-only file under
+ * data-state/redis, outside the data/** tree analysts read) and stores under ./data; it holds data-state/lock, and
+ * publishes its Redis for dead-letters.
  */
 class StandaloneIT {
     private static final Pattern REDIS_ADDRESS = Pattern.compile("Connected to Redis at 127\\.0\\.0\\.1:(\\d+)");
@@ -88,10 +90,14 @@ class StandaloneIT {
                     Duration.ofSeconds(30))).as("the store failed and the task waits for a retry").isPresent();
             assertThat(first.terminate(Duration.ofSeconds(60))).isIn(0, SIGTERM_EXIT);
         }
-        Path aof = cwd.resolve("data/redis/appendonly.aof");
+        Path aof = cwd.resolve("data-state/redis/appendonly.aof");
         assertThat(aof).exists();
         assertThat(Files.readString(aof, StandardCharsets.ISO_8859_1)).contains("cg:tasks", "XADD");
+        assertThat(cwd.resolve("data/redis")).as("nothing of Redis inside the data folder").doesNotExist();
+        assertThat(cwd.resolve("data-state/redis.address")).as("removed on a clean stop").doesNotExist();
 
+        // Where an older version kept it: inside the data folder. The next start moves it out and loads it.
+        Files.move(cwd.resolve("data-state/redis"), cwd.resolve("data/redis"));
         Files.delete(cwd.resolve("data/v1"));
         try (RoleProcess second = standalone("standalone-second")
                 .env("QUEUE_RETRY_DELAY", "100ms").env("QUEUE_VISIBILITY_TIMEOUT", "1s").start()) {
@@ -99,6 +105,111 @@ class StandaloneIT {
             Path userFolder = cwd.resolve("data/v1/sessions/user=" + user);
             await().atMost(Duration.ofSeconds(60)).until(() -> objects(userFolder).size() == 1);
             assertThat(gunzip(objects(userFolder).getFirst())).contains(marker);
+            assertThat(second.output()).contains("standalone.redis.moved");
+            assertThat(cwd.resolve("data/redis")).doesNotExist();
+            assertThat(cwd.resolve("data-state/redis/appendonly.aof")).exists();
+        }
+    }
+
+    @Test
+    void aSecondStandaloneOnTheSameDataFolderIsRefusedAtStart() throws Exception {
+        try (RoleProcess first = standalone("standalone-holder").start()) {
+            first.awaitHttp(START).awaitLog("standalone.started", START);
+            int redisPort = embeddedRedisPort(first);
+            // The same folder under another name: through a symlink, given as DATA_DIR.
+            Files.createSymbolicLink(cwd.resolve("same-data"), cwd.resolve("data"));
+            for (String dataDir : new String[] {null, cwd.resolve("same-data").toString()}) {
+                RoleProcess.Builder builder = standalone("standalone-refused");
+                if (dataDir != null) {
+                    builder.env("DATA_DIR", dataDir);
+                }
+                try (RoleProcess second = builder.start()) {
+                    assertThat(second.awaitExit(START)).as(second.output()).isEqualTo(2);
+                    assertThat(second.output().strip().lines()).as(second.output())
+                            .filteredOn(line -> line.startsWith("contextgraph:")).singleElement().asString()
+                            .contains("DATA_DIR", "in use by another standalone", "pid " + first.pid());
+                    assertThat(second.output()).doesNotContain("Connected to Redis");
+                }
+            }
+            assertThat(first.descendants()).as("one embedded redis-server, the first one's").hasSize(1);
+            String user = Uploads.newUser();
+            assertThat(Http.post(first.uri("/v1/upload"), user, Uploads.sessions(1),
+                    "Content-Type", "application/json").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> objects(cwd.resolve("data/v1/sessions/user=" + user)).size() == 1);
+            assertThat(Files.readString(cwd.resolve("data-state/redis.address")).strip())
+                    .isEqualTo("127.0.0.1:" + redisPort);
+        }
+    }
+
+    /** A SIGKILL gives the JVM no chance to stop its redis-server child, which keeps the append-only file open. */
+    @Test
+    void theRedisLeftRunningByAKilledStandaloneIsStoppedBeforeTheNextOneStarts() throws Exception {
+        ProcessHandle leftOver = null;
+        try {
+            try (RoleProcess killed = standalone("standalone-killed").start()) {
+                killed.awaitHttp(START).awaitLog("standalone.started", START);
+                leftOver = killed.descendants().getFirst();
+                killed.kill();
+            }
+            assertThat(running(leftOver)).as("the killed standalone's redis-server outlives it").isTrue();
+            try (RoleProcess next = standalone("standalone-next").start()) {
+                next.awaitHttp(START).awaitLog("standalone.started", START);
+                assertThat(next.output()).contains("standalone.redis.left_over");
+                assertThat(running(leftOver)).as("stopped before the new embedded Redis started").isFalse();
+                assertThat(next.descendants()).hasSize(1);
+                String user = Uploads.newUser();
+                assertThat(Http.post(next.uri("/v1/upload"), user, Uploads.sessions(1),
+                        "Content-Type", "application/json").statusCode()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> objects(cwd.resolve("data/v1/sessions/user=" + user)).size() == 1);
+            }
+        } finally {
+            if (leftOver != null) {
+                leftOver.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void deadLettersFindsTheRunningStandalonesEmbeddedRedisWithoutRedisHost() throws Exception {
+        // Every store fails while data/v1 is a file, and one attempt is all a task gets: it becomes a dead letter.
+        Files.createDirectories(cwd.resolve("data"));
+        Files.writeString(cwd.resolve("data/v1"), "not a folder");
+        String user = Uploads.newUser();
+        try (RoleProcess standalone = standalone("standalone-dead").env("QUEUE_MAX_ATTEMPTS", "1").start()) {
+            standalone.awaitHttp(START).awaitLog("standalone.started", START);
+            assertThat(Http.post(standalone.uri("/v1/upload"), user, Uploads.sessions(1),
+                    "Content-Type", "application/json").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> deadLetters("list").contains("1 dead letter(s)"));
+
+            Files.delete(cwd.resolve("data/v1"));
+            assertThat(deadLetters("replay", "--all")).contains("1 dead letter(s) replayed");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> objects(cwd.resolve("data/v1/sessions/user=" + user)).size() == 1);
+        }
+    }
+
+    /** Alive and not a zombie (an orphan that exited stays one until its new parent, PID 1, reaps it). */
+    private static boolean running(ProcessHandle process) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+        if (!process.isAlive() || !Files.exists(stat)) {
+            return false;
+        }
+        String fields = Files.readString(stat);
+        return !fields.substring(fields.lastIndexOf(')') + 2).startsWith("Z");
+    }
+
+    /** {@code dead-letters ...} in the standalone's folder, with neither REDIS_HOST nor REDIS_PORT. */
+    private String deadLetters(String... args) throws Exception {
+        String[] command = new String[args.length + 1];
+        command[0] = "dead-letters";
+        System.arraycopy(args, 0, command, 1, args.length);
+        try (RoleProcess tool = RoleProcess.builder(command).name("dead-letters").directory(cwd).start()) {
+            int status = tool.awaitExit(Duration.ofSeconds(60));
+            assertThat(status).as(tool.output()).isZero();
+            assertThat(tool.output()).contains("the standalone's embedded Redis at 127.0.0.1:");
+            return tool.output();
         }
     }
 
@@ -115,6 +226,7 @@ class StandaloneIT {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> objects(cwd.resolve("data/v1/sessions/user=" + user)).size() == 1);
             assertThat(cwd.resolve("data/redis")).doesNotExist();
+            assertThat(cwd.resolve("data-state/redis")).doesNotExist();
         }
     }
 

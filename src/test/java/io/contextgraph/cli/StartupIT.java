@@ -34,6 +34,16 @@ class StartupIT {
     }
 
     @Test
+    void aForgetMarkerThatCouldExpireBeforeAParkedUploadIsReplayedStopsTheWorker() throws Exception {
+        try (RoleProcess worker = RoleProcess.builder("worker").name("short-marker").env("S3_BUCKET", "bucket")
+                .env("FORGET_MARKER_TTL", "14d").start()) {
+            assertThat(worker.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(worker.output().strip().lines().toList()).singleElement().asString()
+                    .startsWith("contextgraph: configuration error: FORGET_MARKER_TTL: must be longer than");
+        }
+    }
+
+    @Test
     void malformedPortStopsTheWebRole() throws Exception {
         try (RoleProcess web = RoleProcess.builder("web").name("bad-port").env("PORT", "80").env("REDIS_PORT", "sixty")
                 .start()) {

@@ -37,6 +37,38 @@ class SettingsLoaderTest {
         assertThat(s.storage().bucket()).isEmpty();
         assertThat(s.keys().encryptionEnabled()).isFalse();
         assertThat(s.queue().maxAttempts()).isEqualTo(5);
+        assertThat(s.redis().minReplicas()).as("no replica acknowledgement unless asked for").isZero();
+        assertThat(s.queue().visibilityTimeout()).as("workers renew leases, so a crash costs seconds")
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.worker().maxInflightBytes())
+                .isEqualTo(SettingsLoader.defaultWorkerInflightBytes(Runtime.getRuntime().maxMemory()));
+    }
+
+    @Test
+    void workerInflightBytesDefaultToATenthOfTheHeapAndHoldAtLeastOneBody() {
+        assertThat(SettingsLoader.defaultWorkerInflightBytes(1L << 30)).isEqualTo((1L << 30) / 10);
+        assertThat(SettingsLoader.defaultWorkerInflightBytes(64L << 20)).isEqualTo(SettingsLoader.MAX_BODY_BYTES);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "WORKER_MAX_INFLIGHT_BYTES", "64MiB"))
+                .worker().maxInflightBytes()).isEqualTo(64L << 20);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "WORKER_MAX_INFLIGHT_BYTES", "20000000"))
+                .worker().maxInflightBytes()).isEqualTo(20_000_000L);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "WORKER_MAX_INFLIGHT_BYTES", "1MiB"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WORKER_MAX_INFLIGHT_BYTES: must be between");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "WORKER_MAX_INFLIGHT_BYTES", "lots"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WORKER_MAX_INFLIGHT_BYTES: must be a number of bytes");
+    }
+
+    @Test
+    void minReplicasNeedsARealRedis() {
+        assertThat(SettingsLoader.load(Role.WEB, env("REDIS_MIN_REPLICAS", "1")).redis().minReplicas()).isEqualTo(1);
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("REDIS_HOST", "cache", "REDIS_MIN_REPLICAS", "2"))
+                .redis().minReplicas()).isEqualTo(2);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("REDIS_MIN_REPLICAS", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_MIN_REPLICAS: needs REDIS_HOST");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("REDIS_MIN_REPLICAS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_MIN_REPLICAS");
     }
 
     @Test
@@ -170,6 +202,36 @@ class SettingsLoaderTest {
     void retryDelayMustBeShorterThanTheVisibilityTimeout() {
         assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_VISIBILITY_TIMEOUT", "1s", "QUEUE_RETRY_DELAY", "2s")))
                 .hasMessageStartingWith("QUEUE_RETRY_DELAY:");
+    }
+
+    @Test
+    void dedupWindowAndDeadLetterRetentionHaveTheirDefaultsAndCanBeSet() {
+        Settings defaults = SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket"));
+        assertThat(defaults.queue().dedupWindow()).isEqualTo(Duration.ofHours(24));
+        assertThat(defaults.queue().deadLetterRetention()).isEqualTo(Duration.ofDays(14));
+        Settings set = SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "UPLOAD_DEDUP_WINDOW", "0",
+                "DEAD_LETTER_RETENTION", "2d"));
+        assertThat(set.queue().dedupWindow()).isZero();
+        assertThat(set.queue().deadLetterRetention()).isEqualTo(Duration.ofDays(2));
+    }
+
+    @Test
+    void theForgetMarkerMustOutliveEveryWayAnOlderUploadCanStillBeProcessed() {
+        // 14 days of dead letters + 7 deliveries of 5 minutes: a 14-day marker could expire before a replay.
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "FORGET_MARKER_TTL", "14d")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("FORGET_MARKER_TTL:")
+                .extracting(e -> ((ConfigException) e).variable()).isEqualTo("FORGET_MARKER_TTL");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("DEAD_LETTER_RETENTION", "30d")))
+                .hasMessageStartingWith("FORGET_MARKER_TTL:");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("FORGET_MARKER_TTL", "2d",
+                "DEAD_LETTER_RETENTION", "1d", "UPLOAD_DEDUP_WINDOW", "3d")))
+                .hasMessageStartingWith("FORGET_MARKER_TTL:");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_VISIBILITY_TIMEOUT", "12h",
+                "QUEUE_MAX_ATTEMPTS", "100")))
+                .hasMessageStartingWith("FORGET_MARKER_TTL:");
+        Settings fits = SettingsLoader.load(Role.WEB, env("FORGET_MARKER_TTL", "15d"));
+        assertThat(fits.queue().forgetMarkerTtl()).isEqualTo(Duration.ofDays(15));
     }
 
     @Test

@@ -128,4 +128,13 @@ class StorageKeysTest {
         tokens.add(".".repeat(UserToken.MAX_LENGTH));
         return tokens;
     }
+
+    @Test
+    void theUploadIdIsReadBackFromAKey() {
+        String id = "1796146946435-000007-AAAAAAAAAAAAAAAAAAAAAA";
+        String key = StorageKeys.upload("abc", LocalDate.of(2026, 12, 1), id);
+        assertThat(StorageKeys.uploadIdOf(key)).contains(id);
+        assertThat(StorageKeys.uploadIdOf("v1/sessions/user=abc/notes.txt")).isEmpty();
+        assertThat(StorageKeys.uploadIdOf("v1/sessions/user=abc/date=x/a.b.json.gz")).isEmpty();
+    }
 }

@@ -53,6 +53,8 @@ class MetricsConformanceIT {
     private static final Pattern BACKTICKED = Pattern.compile("`([^`]*)`");
     private static final String BUCKET = "cg-metrics";
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Needs a versioned bucket, which S3Proxy does not offer: checked against the doc when sent, not required. */
+    private static final Set<String> NOT_IN_SESSION = Set.of("data.user.delete.versions");
 
     /** One row of the doc's table: a metric name and type, and each tag key with its allowed values ("*": any). */
     record Documented(String name, String type, Map<String, Set<String>> tags) {
@@ -83,6 +85,7 @@ class MetricsConformanceIT {
                          .env("PRIVATE_KEY", pemEnv("PRIVATE KEY", service.getPrivate().getEncoded()))
                          .env("S3_BUCKET", BUCKET).env("S3_ENDPOINT", s3.endpoint().toString())
                          .env("QUEUE_VISIBILITY_TIMEOUT", "3s").env("QUEUE_RETRY_DELAY", "200ms")
+                         .env("DEAD_LETTER_RETENTION", "2s")
                          .start().awaitLog("worker started", Duration.ofSeconds(60))) {
                 String kept = Uploads.newUser();
                 upload(web, kept, jwe(servicePublic, Uploads.sessions(2)));
@@ -104,6 +107,7 @@ class MetricsConformanceIT {
                 awaitLine(statsd, "data.upload.error:1|c|#reason:json");
                 upload(web, Uploads.newUser(), jwe((RSAPublicKey) other.getPublic(), Uploads.sessions(1)));
                 awaitLine(statsd, "data.upload.error:1|c|#reason:encryption");
+                awaitLine(statsd, "queue.dead_letters.expired:1|c"); // that upload was parked, then expired
                 // Encrypted to the kid of another key: the web's PUBLIC_KEY is not the pair of the worker's PRIVATE_KEY.
                 upload(web, Uploads.newUser(), jwe(new JWEHeader.Builder(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM)
                         .keyID(PublicJwk.thumbprint((RSAPublicKey) other.getPublic())).build(),
@@ -117,6 +121,7 @@ class MetricsConformanceIT {
 
                 assertThat(Http.post(web.uri("/v1/delete"), kept, new byte[0]).statusCode()).isEqualTo(200);
                 awaitLine(statsd, "data.user.delete:1|c");
+                awaitLine(statsd, "data.user.delete.objects:1|c");
 
                 assertThat(Http.post(web.uri("/v1/upload"), null, new byte[]{'{', '}'}).statusCode()).isEqualTo(400);
                 assertThat(Http.get(web.uri("/v1/upload")).statusCode()).isEqualTo(405);
@@ -155,6 +160,9 @@ class MetricsConformanceIT {
         Set<String> seen = new TreeSet<>();
         received.forEach(line -> seen.add(line.name() + "|" + line.type()));
         for (Documented doc : documented.values()) {
+            if (NOT_IN_SESSION.contains(doc.name())) {
+                continue;
+            }
             assertThat(seen).as("documented metric never sent in the session").contains(doc.key());
             doc.tags().forEach((key, values) -> values.stream().filter(v -> !v.equals("*")).forEach(value ->
                     assertThat(seenTagValues.getOrDefault(doc.key() + "|" + key, Set.of()))

@@ -92,7 +92,7 @@ class CompleteStoredIT {
         Delivery replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
         // A delete accepted after the original acceptance but before the replay still covers it.
         String markerKey = settings.keyPrefix() + "forget:user-r";
-        String between = nextId(first.task().entryId());
+        String between = nextId(first.task().orderId());
         bed.server.cli("SET", markerKey, between);
         assertThat(StreamIds.compare(replayed.task().entryId(), between)).isPositive();
 
@@ -116,6 +116,26 @@ class CompleteStoredIT {
         assertThat(queue.length()).isEqualTo(1);
         assertThat(bed.server.cli("XPENDING", prefix + "tasks", "workers")).startsWith("1");
         assertThat(bed.server.cli("EXISTS", prefix + "stats:stored_contributors")).isEqualTo("0");
+    }
+
+    @Test
+    void anUploadOlderThanTheForgetMarkerTtlIsNotKept() {
+        QueueSettings base = bed.settings();
+        QueueSettings settings = new QueueSettings(base.keyPrefix(), base.maxLength(), base.visibilityTimeout(),
+                base.maxAttempts(), base.retryBaseDelay(), Duration.ofMillis(200), Duration.ZERO,
+                Duration.ofMillis(100));
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        queue.enqueueUpload("user-t", new byte[] {1});
+        Delivery fresh = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertThat(fresh.coveredWhenPolled()).isFalse();
+
+        // A delete accepted after it could have had its marker expire by now: it can no longer be judged.
+        QueueTestBed.sleep(300);
+        assertThat(consumer.completeStored(fresh, 1)).isEqualTo(StoredCompletion.COVERED);
+        consumer.handBack(fresh);
+        Delivery again = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertThat(again.coveredWhenPolled()).isTrue();
     }
 
     private static String nextId(String id) {

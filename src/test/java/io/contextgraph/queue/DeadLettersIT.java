@@ -48,7 +48,7 @@ class DeadLettersIT {
         List<Delivery> replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
         assertThat(replayed).singleElement().satisfies(delivery -> {
             Task task = delivery.task();
-            assertThat(task.orderId()).isEqualTo(parked.task().entryId());
+            assertThat(task.orderId()).isEqualTo(parked.task().orderId());
             assertThat(task.entryId()).isNotEqualTo(parked.task().entryId());
             assertThat(task.uploadId()).isEqualTo(parked.task().uploadId());
             assertThat(task.user()).isEqualTo("user-1");
@@ -78,7 +78,7 @@ class DeadLettersIT {
         assertThat(deadLetters.replay(Optional.of(letterId))).isEqualTo(1);
         List<Delivery> replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
         assertThat(replayed).hasSize(1);
-        assertThat(replayed.get(0).task().orderId()).isEqualTo(parked.task().entryId());
+        assertThat(replayed.get(0).task().orderId()).isEqualTo(parked.task().orderId());
         assertThat(replayed.get(0).coveredWhenPolled()).isTrue();
     }
 
@@ -96,11 +96,12 @@ class DeadLettersIT {
         consumer.deadLetter(upload, "storage: failed");
 
         assertThat(deadLetters.list(10)).isEmpty();
-        assertThat(queue.length()).isEqualTo(1); // only the delete is left
+        // The delete is left, and queued once more in case an attempt of the upload wrote its object.
+        assertThat(queue.length()).isEqualTo(2);
     }
 
     @Test
-    void purgeUserRemovesOnlyThatUsersDeadLetters() {
+    void purgeUserRemovesOnlyThatUsersDeadLettersAcceptedBeforeTheDelete() {
         QueueSettings settings = bed.settings();
         TaskQueue queue = new TaskQueue(bed.link, settings);
         TaskConsumer consumer = bed.consumer(settings);
@@ -108,11 +109,110 @@ class DeadLettersIT {
         park(queue, consumer, "user-gone", new byte[] {1});
         Delivery kept = park(queue, consumer, "user-kept", new byte[] {2});
         park(queue, consumer, "user-gone", new byte[] {3});
+        String deleteOrder = queue.enqueueDelete("user-gone");
+        Delivery delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        consumer.complete(delete);
+        Delivery later = park(queue, consumer, "user-gone", new byte[] {4}); // accepted after the delete
 
-        assertThat(deadLetters.purgeUser("user-gone")).isEqualTo(2);
+        assertThat(deadLetters.purgeUser("user-gone", deleteOrder)).isEqualTo(2);
 
-        assertThat(deadLetters.list(10)).singleElement()
-                .satisfies(letter -> assertThat(letter.uploadId()).isEqualTo(kept.task().uploadId()));
-        assertThat(deadLetters.purgeUser("user-gone")).isZero();
+        assertThat(deadLetters.list(10)).extracting(DeadLetter::uploadId)
+                .containsExactlyInAnyOrder(kept.task().uploadId(), later.task().uploadId());
+        assertThat(deadLetters.purgeUser("user-gone", deleteOrder)).isZero();
+        // Found through the user's index, not by scanning the stream.
+        assertThat(bed.server.cli("SCARD", settings.keyPrefix() + "dead:user:user-gone")).isEqualTo("1");
+    }
+
+    @Test
+    void aParkedDeleteIsListedApartAndReplayedOntoTheDeleteStreamWithItsOrder() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        park(queue, consumer, "user-u", new byte[] {1});
+        String order = queue.enqueueDelete("user-del");
+        assertThat(deadLetters.waitingDeletes().count()).isEqualTo(1);
+        Delivery delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertThat(delete.stream()).isEqualTo(TaskStream.DELETES);
+        consumer.deadLetter(delete, "storage: down");
+        assertThat(deadLetters.waitingDeletes().count()).isZero();
+
+        assertThat(deadLetters.list(TaskType.DELETE, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.reason()).isEqualTo("storage: down"));
+        assertThat(deadLetters.list(TaskType.UPLOAD, 10)).hasSize(1);
+
+        String id = deadLetters.list(TaskType.DELETE, 10).get(0).id();
+        assertThat(deadLetters.replay(Optional.of(id))).isEqualTo(1);
+        assertThat(bed.server.cli("XLEN", settings.keyPrefix() + "deletes")).isEqualTo("1");
+        Delivery replayed = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertThat(replayed.stream()).isEqualTo(TaskStream.DELETES);
+        assertThat(replayed.task().orderId()).isEqualTo(order);
+        consumer.complete(replayed);
+        assertThat(queue.length()).isZero();
+        assertThat(bed.server.cli("SCARD", settings.keyPrefix() + "dead:user:user-del")).isEqualTo("0");
+    }
+
+    @Test
+    void deadLettersExpireAfterTheRetention() {
+        QueueSettings base = bed.settings();
+        QueueSettings settings = new QueueSettings(base.keyPrefix(), base.maxLength(), base.visibilityTimeout(),
+                base.maxAttempts(), base.retryBaseDelay(), base.forgetMarkerTtl(), base.dedupWindow(),
+                Duration.ofMillis(300));
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        park(queue, consumer, "user-old", new byte[] {1});
+        queue.enqueueDelete("user-forget");
+        Delivery delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        consumer.deadLetter(delete, "storage: down");
+        assertThat(deadLetters.expire()).as("younger than the retention").isZero();
+
+        QueueTestBed.sleep(400); // the retention is measured on the Redis clock, nothing to race with
+        park(queue, consumer, "user-new", new byte[] {2});
+        assertThat(deadLetters.expire()).as("only the old upload; a parked delete never expires").isEqualTo(1);
+
+        assertThat(deadLetters.list(TaskType.UPLOAD, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.bodyBytes()).isEqualTo(1));
+        assertThat(deadLetters.list(TaskType.DELETE, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.reason()).isEqualTo("storage: down"));
+        assertThat(deadLetters.purgeUser("user-old", queue.enqueueDelete("user-old"))).isZero();
+    }
+
+    @Test
+    void aCoveredUploadThatIsParkedQueuesItsDeleteAgain() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        queue.enqueueUpload("user-c", new byte[] {1});
+        Delivery upload = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        String order = queue.enqueueDelete("user-c");
+        Delivery delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        consumer.complete(delete);
+
+        // E.g. removing the object it wrote kept failing: the upload is not parked, the delete runs once more.
+        consumer.deadLetter(upload, "storage: failed");
+
+        Delivery again = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertThat(again.task().type()).isEqualTo(TaskType.DELETE);
+        assertThat(again.task().orderId()).isEqualTo(order);
+        assertThat(new DeadLetters(bed.link, settings).list(10)).isEmpty();
+    }
+
+    @Test
+    void deadLettersParkedBeforeTheIndexExistedAreIndexedOnceAndThenPurged() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        // As an older version parked it: no index entry.
+        bed.server.cli("XADD", settings.keyPrefix() + "dead", "*", "type", "upload", "user", "user-legacy",
+                "upload_id", "q3Vb0q3Vb0q3Vb0q3Vb0q3", "accepted", "1", "body", "x", "order", "1-0", "reason", "r",
+                "failed_at", "1");
+        String order = queue.enqueueDelete("user-legacy");
+        assertThat(deadLetters.purgeUser("user-legacy", order)).as("not indexed yet").isZero();
+
+        assertThat(deadLetters.indexUnindexed()).isEqualTo(1);
+        assertThat(deadLetters.indexUnindexed()).as("once per Redis").isZero();
+        assertThat(deadLetters.purgeUser("user-legacy", order)).isEqualTo(1);
+        assertThat(deadLetters.list(10)).isEmpty();
     }
 }

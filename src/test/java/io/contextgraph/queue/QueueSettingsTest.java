@@ -14,7 +14,7 @@ class QueueSettingsTest {
         QueueSettings defaults = QueueSettings.defaults();
         assertThat(defaults.keyPrefix()).isEqualTo("cg:");
         assertThat(defaults.maxLength()).isEqualTo(100_000);
-        assertThat(defaults.visibilityTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(defaults.visibilityTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(defaults.maxAttempts()).isEqualTo(5);
         assertThat(defaults.retryBaseDelay()).isEqualTo(Duration.ofSeconds(2));
         assertThat(defaults.forgetMarkerTtl()).isEqualTo(Duration.ofDays(30));

@@ -59,4 +59,19 @@ class RedisLinkIT {
             poller.join(Duration.ofSeconds(10));
         }
     }
+
+    /** Replication relies on this to tell whether a write and its WAIT ran on the same Redis connection. */
+    @Test
+    void countsTheLossesOfTheSharedConnection() {
+        try (QueueTestBed bed = new QueueTestBed()) {
+            long before = bed.link.connectionLosses();
+            assertThat(bed.link.ping()).isTrue();
+            assertThat(bed.link.connectionLosses()).isEqualTo(before);
+
+            bed.server.cli("CLIENT", "KILL", "TYPE", "normal");
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> bed.link.connectionLosses() > before && bed.link.ping());
+        }
+    }
 }

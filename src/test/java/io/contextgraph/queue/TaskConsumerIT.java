@@ -175,4 +175,45 @@ class TaskConsumerIT {
         assertThat(TaskConsumer.uniqueConsumerName()).isNotEqualTo(TaskConsumer.uniqueConsumerName())
                 .contains("-" + ProcessHandle.current().pid() + "-");
     }
+
+    @Test
+    void deletesAreReadBeforeWaitingUploads() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        for (int i = 0; i < 5; i++) {
+            queue.enqueueUpload("user-" + i, new byte[] {(byte) i});
+        }
+        queue.enqueueDelete("user-late");
+
+        List<Delivery> first = consumer.poll(2, Duration.ofMillis(100));
+        assertThat(first).extracting(d -> d.task().type()).containsExactly(TaskType.DELETE, TaskType.UPLOAD);
+        assertThat(first.get(0).stream()).isEqualTo(TaskStream.DELETES);
+        assertThat(first.get(1).stream()).isEqualTo(TaskStream.UPLOADS);
+    }
+
+    @Test
+    void aWaitThatWakesUpToBothKindsWithOnePlaceKeepsTheDeleteAndHandsTheUploadBack() throws Exception {
+        QueueSettings settings = bed.settings();
+        TaskConsumer consumer = bed.consumer(settings);
+        consumer.poll(1, Duration.ofMillis(10)); // the groups exist
+        var polled = java.util.concurrent.CompletableFuture.supplyAsync(() -> consumer.poll(1, Duration.ofSeconds(10)));
+        // Blocked in XREADGROUP on both streams; then one script fills both at once. (Redis 7.0 answers a blocked
+        // read with the stream that woke it only; later versions read both: either way the delete comes alone.)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> bed.server.cli("CLIENT", "LIST").lines()
+                        .anyMatch(line -> line.contains(" flags=b ") && line.contains("cmd=xreadgroup")));
+        bed.server.cli("EVAL", "redis.call('XADD', KEYS[1], '*', 'type', 'delete', 'user', 'u', 'order', "
+                + "'9999999999999-1', 'accepted', '1') redis.call('XADD', KEYS[2], '*', 'type', 'upload', "
+                + "'user', 'u', 'upload_id', 'x', 'order', '9999999999999-0', 'accepted', '1', 'body', 'b') "
+                + "return 1", "2", settings.keyPrefix() + "deletes", settings.keyPrefix() + "tasks");
+
+        List<Delivery> got = polled.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(got).singleElement().satisfies(d -> assertThat(d.task().type()).isEqualTo(TaskType.DELETE));
+        List<Delivery> next = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(10));
+        assertThat(next).singleElement().satisfies(d -> {
+            assertThat(d.task().type()).isEqualTo(TaskType.UPLOAD);
+            assertThat(d.attempt()).as("a hand-back uses up no attempt").isEqualTo(1);
+        });
+    }
 }

@@ -33,7 +33,7 @@ class TaskQueueIT {
 
         String uploadId = queue.enqueueUpload("user-1", body);
 
-        assertThat(uploadId).matches("[A-Za-z0-9_-]{22}");
+        assertThat(uploadId).matches("\\d{13}-\\d{6}-[A-Za-z0-9_-]{22}");
         assertThat(queue.length()).isEqualTo(1);
         List<Delivery> got = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5));
         assertThat(got).hasSize(1);
@@ -44,7 +44,7 @@ class TaskQueueIT {
         assertThat(task.user()).isEqualTo("user-1");
         assertThat(task.uploadId()).isEqualTo(uploadId);
         assertThat(task.body()).containsExactly(body);
-        assertThat(task.orderId()).isEqualTo(task.entryId());
+        assertThat(UploadIds.order(uploadId)).contains(task.orderId());
         assertThat(task.acceptedAtMillis()).isBetween(before, System.currentTimeMillis());
         assertThat(task.toString()).doesNotContain("user-1");
 
@@ -72,7 +72,7 @@ class TaskQueueIT {
     }
 
     @Test
-    void fullQueueRefusesAndWritesNothing() {
+    void fullQueueRefusesUploadsAndWritesNothingButStillAcceptsDeletes() {
         QueueSettings settings = bed.settings(2, Duration.ofSeconds(1), 3);
         TaskQueue queue = new TaskQueue(bed.link, settings);
         queue.enqueueUpload("user-a", new byte[] {1});
@@ -80,14 +80,69 @@ class TaskQueueIT {
 
         assertThatThrownBy(() -> queue.enqueueUpload("user-b", new byte[] {3}))
                 .isInstanceOf(QueueFullException.class);
-        assertThatThrownBy(() -> queue.enqueueDelete("user-b")).isInstanceOf(QueueFullException.class);
-
-        assertThat(queue.length()).isEqualTo(2);
         String prefix = settings.keyPrefix();
-        assertThat(bed.server.cli("EXISTS", prefix + "forget:user-b")).isEqualTo("0");
         assertThat(bed.server.cli("HGET", prefix + "stats", "uploads_accepted")).isEqualTo("2");
-        assertThat(bed.server.cli("HEXISTS", prefix + "stats", "deletes_accepted")).isEqualTo("0");
         assertThat(bed.server.cli("PFCOUNT", prefix + "stats:contributors")).isEqualTo("1");
+
+        // Deletes have their own stream and cap: uploads never crowd them out.
+        String first = queue.enqueueDelete("user-b");
+        String second = queue.enqueueDelete("user-c");
+        assertThat(bed.server.cli("GET", prefix + "forget:user-b")).isEqualTo(first);
+        assertThatThrownBy(() -> queue.enqueueDelete("user-d")).isInstanceOf(QueueFullException.class);
+        assertThat(bed.server.cli("EXISTS", prefix + "forget:user-d")).isEqualTo("0");
+        assertThat(bed.server.cli("HGET", prefix + "stats", "deletes_accepted")).isEqualTo("2");
+        assertThat(StreamIds.compare(second, first)).isPositive();
+        assertThat(queue.length()).isEqualTo(4);
+    }
+
+    @Test
+    void ordersOfUploadsAndDeletesFollowAcceptanceAcrossBothStreams() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        String before = UploadIds.order(queue.enqueueUpload("user-o", new byte[] {1})).orElseThrow();
+        String delete = queue.enqueueDelete("user-o");
+        String after = UploadIds.order(queue.enqueueUpload("user-o", new byte[] {2})).orElseThrow();
+
+        assertThat(StreamIds.compare(delete, before)).isPositive();
+        assertThat(StreamIds.compare(after, delete)).isPositive();
+        // The clock going back does not make orders go back: the generator continues from the last one.
+        String last = bed.server.cli("GET", settings.keyPrefix() + "order");
+        assertThat(last).isEqualTo(after);
+        bed.server.cli("SET", settings.keyPrefix() + "order", "9999999999999-5");
+        assertThat(queue.enqueueDelete("user-o")).isEqualTo("9999999999999-6");
+    }
+
+    @Test
+    void aRetriedIdenticalUploadIsQueuedOnceUntilTheUserIsDeleted() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        byte[] body = "{\"sessions\":[]}".getBytes();
+        String first = queue.enqueueUpload("user-d", body);
+
+        assertThat(queue.enqueueUpload("user-d", body.clone())).isEqualTo(first);
+        assertThat(queue.length()).isEqualTo(1);
+        assertThat(queue.enqueueUpload("user-e", body)).as("another user's same body").isNotEqualTo(first);
+        assertThat(queue.enqueueUpload("user-d", "{}".getBytes())).as("another body").isNotEqualTo(first);
+        assertThat(bed.server.cli("HGET", settings.keyPrefix() + "stats", "uploads_accepted")).isEqualTo("3");
+
+        // After a delete of the user, the same body is a new upload (the first one is covered by the delete).
+        queue.enqueueDelete("user-d");
+        String afterDelete = queue.enqueueUpload("user-d", body);
+        assertThat(afterDelete).isNotEqualTo(first);
+        assertThat(queue.enqueueUpload("user-d", body)).as("and its own retries are recognised").isEqualTo(afterDelete);
+        assertThat(queue.length()).isEqualTo(5);
+    }
+
+    @Test
+    void withoutADedupWindowEveryUploadIsNew() {
+        QueueSettings base = bed.settings();
+        QueueSettings settings = new QueueSettings(base.keyPrefix(), base.maxLength(), base.visibilityTimeout(),
+                base.maxAttempts(), base.retryBaseDelay(), base.forgetMarkerTtl(), Duration.ZERO,
+                base.deadLetterRetention());
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        assertThat(queue.enqueueUpload("user-n", new byte[] {1})).isNotEqualTo(queue.enqueueUpload("user-n",
+                new byte[] {1}));
+        assertThat(bed.server.cli("KEYS", settings.keyPrefix() + "dedup:*")).isEmpty();
     }
 
     @Test

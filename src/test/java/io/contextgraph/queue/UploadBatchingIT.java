@@ -104,7 +104,7 @@ class UploadBatchingIT {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> results = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
-                byte[] body = {(byte) i};
+                byte[] body = Integer.toString(i).getBytes(StandardCharsets.UTF_8); // distinct: no retry of another
                 results.add(threads.submit(() -> {
                     go.await();
                     try {
@@ -141,7 +141,7 @@ class UploadBatchingIT {
 
         String uploadId = queue.enqueueUpload("user-1", large);
 
-        assertThat(uploadId).matches("[A-Za-z0-9_-]{22}");
+        assertThat(uploadId).matches("\\d{13}-\\d{6}-[A-Za-z0-9_-]{22}");
         assertThat(queue.length()).isEqualTo(1);
     }
 
@@ -167,7 +167,7 @@ class UploadBatchingIT {
         }
 
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(bed.link::ping);
-        assertThat(queue.enqueueUpload("user-2", new byte[] {1})).hasSize(22);
+        assertThat(queue.enqueueUpload("user-2", new byte[] {1})).matches("\\d{13}-\\d{6}-[A-Za-z0-9_-]{22}");
         assertThat(concurrentUploads(queue, 40)).hasSize(40);
     }
 
@@ -242,7 +242,7 @@ class UploadBatchingIT {
             int interrupted = 0;
             for (Future<String> result : results) {
                 try {
-                    assertThat(result.get(NO_HANG_SECONDS, TimeUnit.SECONDS)).hasSize(22);
+                    assertThat(result.get(NO_HANG_SECONDS, TimeUnit.SECONDS)).matches("\\d{13}-\\d{6}-[A-Za-z0-9_-]{22}");
                     ok++;
                 } catch (ExecutionException e) {
                     assertThat(e.getCause()).isInstanceOf(QueueUnavailableException.class)

@@ -85,6 +85,22 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** A replica of {@code primary} on a free port, started now; its initial sync may still be running. */
+    public static RedisServer replicaOf(RedisServer primary) {
+        return new RedisServer("--replicaof", "127.0.0.1", Integer.toString(primary.port()),
+                "--repl-diskless-sync-delay", "0");
+    }
+
+    /** Freezes the process (SIGSTOP): it keeps its sockets but answers nothing, like a host that hangs. */
+    public synchronized void pause() {
+        signal("STOP");
+    }
+
+    /** Lets a paused process run on (SIGCONT). */
+    public synchronized void resume() {
+        signal("CONT");
+    }
+
     /** Graceful stop (SIGTERM; nothing is saved). */
     public synchronized void stop() {
         if (process == null) {
@@ -94,7 +110,7 @@ public final class RedisServer implements AutoCloseable {
         awaitExit();
     }
 
-    /** Abrupt stop (SIGKILL), like a crash. */
+    /** Abrupt stop (SIGKILL), like a crash; also ends a paused process. */
     public synchronized void kill() {
         if (process == null) {
             return;
@@ -134,6 +150,24 @@ public final class RedisServer implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(reaper);
         } catch (IllegalStateException e) {
             // the JVM is already shutting down; the hook is running or has run
+        }
+    }
+
+    private void signal(String name) {
+        if (process == null) {
+            throw new IllegalStateException("redis-server is not running");
+        }
+        try {
+            // The shell's own kill: no dependency on a kill binary (procps) being installed.
+            Process kill = new ProcessBuilder("sh", "-c", "kill -s " + name + " " + process.pid()).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -7,12 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contextgraph.data.Session;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
-/** The stored object: gzip (RFC 1952) of the JSON document, read back with the JDK's own gzip reader. */
+/** The stored object: gzip (RFC 1952) of one JSON line, read back with the JDK's own gzip reader. */
 class StoredDocumentTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,10 +28,32 @@ class StoredDocumentTest {
 
         assertThat(stored[0] & 0xff).isEqualTo(0x1f);
         assertThat(stored[1] & 0xff).isEqualTo(0x8b);
-        JsonNode json = JSON.readTree(gunzip(stored));
-        assertThat(json.toString()).isEqualTo("{\"user\":\"user-token\",\"upload_id\":\"upload-1\",\"accepted_at\":1700000123,"
-                + "\"sessions\":[{\"url\":\"https://www.mozilla.org/en-US/\",\"start_time\":1699999000,\"duration\":1500,"
-                + "\"tab_id\":\"-31-2\"},{\"url\":\"https://www.example.com/ü\",\"start_time\":1699999100,\"duration\":0}]}");
+        assertThat(JSON.readTree(gunzip(stored)).toString()).isEqualTo("{\"user\":\"user-token\",\"upload_id\":\"upload-1\","
+                + "\"accepted_at\":1700000123,\"sessions\":[{\"url\":\"https://www.mozilla.org/en-US/\","
+                + "\"start_time\":1699999000,\"duration\":1500,\"tab_id\":\"-31-2\"},"
+                + "{\"url\":\"https://www.example.com/ü\",\"start_time\":1699999100,\"duration\":0}]}");
+    }
+
+    @Test
+    void isOneJsonLineEndingWithANewline() throws IOException {
+        List<List<Session>> cases = List.of(List.of(),
+                List.of(new Session("https://example.com/a\nb", 1_764_000_000L, 2400, "-31-2"),
+                        new Session("https://example.com/", 1_764_000_001L, 0, null)));
+        for (List<Session> sessions : cases) {
+            String json = gunzip(document.gzippedJson("user-1", "id_1", 1_764_000_123_456L, sessions));
+
+            assertThat(json).endsWith("}\n");
+            assertThat(json.chars().filter(c -> c == '\n').count()).as(json).isEqualTo(1);
+            assertThat(json).startsWith("{\"user\":\"user-1\",\"upload_id\":\"id_1\",\"accepted_at\":1764000123,");
+        }
+    }
+
+    /** Concatenated objects (cat, or S3 Select over many) are NDJSON: one document per line. */
+    @Test
+    void concatenatedObjectsAreNewlineDelimitedJson() throws IOException {
+        String joined = gunzip(document.gzippedJson("u1", "a", 0, List.of()))
+                + gunzip(document.gzippedJson("u2", "b", 0, List.of()));
+        assertThat(joined.lines()).hasSize(2).allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
     }
 
     @Test
@@ -46,9 +69,9 @@ class StoredDocumentTest {
         assertThat(stored.length).isLessThan(json.toString().length() / 4); // compressed, not stored
     }
 
-    private static byte[] gunzip(byte[] compressed) throws IOException {
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
-            return in.readAllBytes();
+    private static String gunzip(byte[] gzipped) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }

@@ -68,6 +68,58 @@ class TaskSlotsTest {
         assertThat(poll.get(10, TimeUnit.SECONDS)).isEqualTo(1);
     }
 
+    @Test
+    void aPollAsksForNoMoreTasksThanTheByteBudgetHoldsAtTheLargestSize() throws Exception {
+        TaskSlots slots = new TaskSlots(16, 30, 10, Duration.ofHours(1));
+
+        assertThat(slots.takeForPoll(false)).isEqualTo(3);
+        slots.releasePoll(3);
+        slots.take(6);
+        slots.take(6);
+        assertThat(slots.takeForPoll(false)).as("18 of 30 bytes free").isEqualTo(1);
+    }
+
+    @Test
+    void aPollWaitsUntilTheBudgetHoldsATaskOfTheLargestSize() throws Exception {
+        TaskSlots slots = new TaskSlots(16, 30, 10, Duration.ofMillis(1));
+        for (int i = 0; i < 3; i++) {
+            slots.take(8);
+        }
+
+        CompletableFuture<Integer> poll = CompletableFuture.supplyAsync(() -> takeForPoll(slots, false));
+        assertThatThrownBy(() -> poll.get(200, TimeUnit.MILLISECONDS)).as("24 of 30 bytes held")
+                .isInstanceOf(TimeoutException.class);
+        slots.release(1, 8);
+
+        assertThat(poll.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        slots.releasePoll(1);
+        slots.take(8);
+        CompletableFuture<Integer> next = CompletableFuture.supplyAsync(() -> takeForPoll(slots, false));
+        assertThatThrownBy(() -> next.get(200, TimeUnit.MILLISECONDS)).as("the reservation is no longer free")
+                .isInstanceOf(TimeoutException.class);
+        slots.release(1, 8);
+        assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    @Test
+    void smallTasksUseEveryPlace() throws Exception {
+        TaskSlots slots = new TaskSlots(4, 1000, 10, Duration.ofHours(1));
+
+        assertThat(slots.takeForPoll(false)).isEqualTo(4);
+        slots.releasePoll(4);
+        for (int i = 0; i < 4; i++) {
+            slots.take(1);
+        }
+        slots.release(1, 1);
+        assertThat(slots.takeForPoll(false)).isEqualTo(1);
+    }
+
+    @Test
+    void theBudgetMustHoldOneTaskOfTheLargestSize() {
+        assertThatThrownBy(() -> new TaskSlots(4, 9, 10, Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     private static void takeAll(TaskSlots slots, int places) throws InterruptedException {
         for (int i = 0; i < places; i++) {
             slots.take();

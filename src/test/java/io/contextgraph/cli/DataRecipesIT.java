@@ -1,0 +1,155 @@
+package io.contextgraph.cli;
+
+import com.networknt.schema.Error;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RoleProcess;
+import io.contextgraph.testing.Uploads;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * docs/data.md stays true: a real standalone (the jar) stores real uploads under ./data; every stored object is one
+ * NDJSON line that the JSON Schema in docs/schema accepts; nothing but uploads lives under data/; and every DuckDB
+ * query between the doc's markers runs over that ./data and finds the uploads.
+ */
+class DataRecipesIT {
+    private static final Path BASEDIR = Path.of(System.getProperty("cg.basedir", ".")).toAbsolutePath();
+    private static final Duration START = Duration.ofSeconds(90);
+    private static final Pattern SQL_BLOCK = Pattern.compile("```sql\\n(.*?)```", Pattern.DOTALL);
+
+    @TempDir
+    Path cwd;
+
+    @Test
+    void storedObjectsMatchTheSchemaAndTheDuckDbRecipesReadThem() throws Exception {
+        String marker = "recipe" + Uploads.newUser();
+        List<String> users = List.of(Uploads.newUser(), Uploads.newUser(), "12345");
+        long now = Instant.now().getEpochSecond();
+        List<byte[]> bodies = List.of(
+                Uploads.withMarker(marker),
+                Uploads.sessions(3),
+                // No duration and no tab: stored as 0 and absent.
+                ("{\"sessions\":[{\"url\":\"https://example.org/a\",\"start_time\":" + now + "}]}")
+                        .getBytes(StandardCharsets.UTF_8));
+        try (RoleProcess standalone = RoleProcess.builder("standalone").name("standalone-data").directory(cwd).start()) {
+            standalone.awaitHttp(START).awaitLog("standalone.started", START);
+            for (int i = 0; i < users.size(); i++) {
+                assertThat(Http.post(standalone.uri("/v1/upload"), users.get(i), bodies.get(i),
+                        "Content-Type", "application/json").statusCode()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> objects().size() == users.size());
+        }
+
+        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                .getSchema(Files.readString(BASEDIR.resolve("docs/schema/stored-upload.schema.json")));
+        for (Path object : objects()) {
+            String json = gunzip(object);
+            assertThat(json).as("one NDJSON line").endsWith("}\n").hasLineCount(1);
+            List<Error> errors = schema.validate(json, InputFormat.JSON);
+            assertThat(errors).as(json).isEmpty();
+        }
+        // The schema is strict enough to notice a change of the stored shape.
+        String sample = gunzip(objects().getFirst());
+        assertThat(schema.validate(sample.replace("\"sessions\"", "\"extra\":1,\"sessions\""), InputFormat.JSON))
+                .isNotEmpty();
+        assertThat(schema.validate(sample.replaceFirst("\"accepted_at\":(\\d+)", "\"accepted_at\":\"$1\""),
+                InputFormat.JSON)).isNotEmpty();
+
+        try (Stream<Path> all = Files.walk(cwd.resolve("data"))) {
+            assertThat(all.filter(Files::isRegularFile).map(cwd::relativize).map(Path::toString))
+                    .as("data/** holds uploads only (the embedded Redis lives in data-state/)")
+                    .allMatch(name -> name.startsWith("data/v1/sessions/") && name.endsWith(".json.gz"));
+        }
+
+        List<String> queries = duckDbRecipes();
+        assertThat(queries).hasSizeGreaterThanOrEqualTo(3);
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        List<String> results = new ArrayList<>();
+        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:");
+             Statement statement = duckdb.createStatement()) {
+            // The recipes use paths relative to the folder holding ./data, as a person runs them there.
+            statement.execute("SET file_search_path = '" + cwd + "'");
+            statement.execute("SET TimeZone = 'UTC'");
+            for (String query : queries) {
+                String rows = rows(statement, query);
+                assertThat(rows).as(query).isNotEmpty();
+                results.add(rows);
+            }
+        }
+        assertThat(results.get(0)).as("per day").contains(today + " | 3 | 3 | 5");
+        assertThat(results.get(1)).as("per session").contains(marker, "12345", users.get(0))
+                .contains("https://example.org/a | null");
+        assertThat(results.get(2)).as("per domain").contains("www.mozilla.org | 2 | 4", "example.org | 1 | 1");
+    }
+
+    /** Every SQL block between the duckdb markers of docs/data.md. */
+    static List<String> duckDbRecipes() throws IOException {
+        String doc = Files.readString(BASEDIR.resolve("docs/data.md"));
+        int begin = doc.indexOf("<!-- duckdb:begin -->");
+        int end = doc.indexOf("<!-- duckdb:end -->");
+        assertThat(begin).as("docs/data.md marks its DuckDB recipes").isNotNegative();
+        Matcher blocks = SQL_BLOCK.matcher(doc.substring(begin, end));
+        List<String> queries = new ArrayList<>();
+        while (blocks.find()) {
+            queries.add(blocks.group(1).strip().replaceAll(";$", ""));
+        }
+        return queries;
+    }
+
+    private static String rows(Statement statement, String query) throws Exception {
+        StringBuilder out = new StringBuilder();
+        try (ResultSet rows = statement.executeQuery(query)) {
+            int columns = rows.getMetaData().getColumnCount();
+            while (rows.next()) {
+                for (int i = 1; i <= columns; i++) {
+                    out.append(i > 1 ? " | " : "").append(rows.getString(i));
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private List<Path> objects() throws IOException {
+        Path root = cwd.resolve("data/v1/sessions");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json.gz")).sorted().toList();
+        }
+    }
+
+    private static String gunzip(Path object) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(object))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
