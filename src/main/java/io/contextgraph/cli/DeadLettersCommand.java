@@ -87,17 +87,21 @@ final class DeadLettersCommand {
 
         @Override
         public Integer call() {
-            return guarded(System.err, () -> withDeadLetters(dead -> {
-                DeadLetters.WaitingDeletes waiting = dead.waitingDeletes();
+            return guarded(System.err, () -> {
+                // Read inside withDeadLetters, printed after it: while Redis is in use, System.out carries log lines.
+                Listing listing = withDeadLetters(dead -> new Listing(dead.waitingDeletes(),
+                        dead.list(TaskType.DELETE, limit), dead.list(TaskType.UPLOAD, limit)));
+                DeadLetters.WaitingDeletes waiting = listing.waiting();
                 System.out.println("deletes waiting: " + waiting.count() + (waiting.count() == 0 ? ""
                         : " (oldest accepted " + Instant.ofEpochMilli(waiting.oldestAcceptedAtMillis()) + ")"));
-                List<DeadLetter> deletes = dead.list(TaskType.DELETE, limit);
-                List<DeadLetter> uploads = dead.list(TaskType.UPLOAD, limit);
-                print("parked deletes", deletes);
-                print("parked uploads", uploads);
-                System.out.println(deletes.size() + uploads.size() + " dead letter(s)");
+                print("parked deletes", listing.deletes());
+                print("parked uploads", listing.uploads());
+                System.out.println(listing.deletes().size() + listing.uploads().size() + " dead letter(s)");
                 return 0;
-            }));
+            });
+        }
+
+        private record Listing(DeadLetters.WaitingDeletes waiting, List<DeadLetter> deletes, List<DeadLetter> uploads) {
         }
 
         private static void print(String title, List<DeadLetter> letters) {

@@ -50,8 +50,10 @@ class UploadApiIT {
         }
     }
 
+    /** Tasks on the queue: uploads and deletes (deletes have a stream of their own). */
     private static long queued() {
-        return Long.parseLong(redis.cli("XLEN", "cg:tasks").strip());
+        return Long.parseLong(redis.cli("XLEN", "cg:tasks").strip())
+                + Long.parseLong(redis.cli("XLEN", "cg:deletes").strip());
     }
 
     private static HttpResponse<String> upload(String user, byte[] body, String... headers) {

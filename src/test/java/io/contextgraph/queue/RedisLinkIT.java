@@ -23,7 +23,7 @@ class RedisLinkIT {
 
             assertThat(link.ping()).isTrue();
             new TaskQueue(link, QueueSettings.defaults()).enqueueDelete("user-1");
-            assertThat(server.cli("XLEN", "cg:tasks")).isEqualTo("1");
+            assertThat(server.cli("XLEN", "cg:deletes")).isEqualTo("1");
         }
     }
 

@@ -203,7 +203,7 @@ class TaskQueueIT {
     @Test
     void emptyStatsAreZero() {
         Map<String, Long> snapshot = new QueueStats(bed.link, bed.settings()).snapshot();
-        assertThat(snapshot).containsOnlyKeys("uploads_accepted", "deletes_accepted", "sessions_stored",
+        assertThat(snapshot).containsOnlyKeys("uploads_accepted", "uploads_retried", "deletes_accepted", "sessions_stored",
                 "sessions_dropped", "users_deleted", "contributors_estimate", "queue_length");
         assertThat(snapshot.values()).containsOnly(0L);
     }
