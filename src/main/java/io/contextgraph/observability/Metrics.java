@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -105,17 +106,18 @@ public final class Metrics implements AutoCloseable {
      */
     public void request(String path, String method, int status, long nanos) {
         String[] tags = {"path:" + path, "method:" + tagValue(method.toLowerCase(Locale.ROOT)), "status:" + status};
-        StatsDClient current = client;
-        current.count("request", 1, tags);
-        if (nanos >= 0) {
-            current.time("request", roundedMillis(nanos), tags);
-        }
+        record(statsd -> {
+            statsd.count("request", 1, tags);
+            if (nanos >= 0) {
+                statsd.time("request", roundedMillis(nanos), tags);
+            }
+        });
     }
 
     /** One queue task: timer {@code task} (milliseconds, rounded), tagged {@code task} ({@code upload}, {@code delete}). */
     public void task(String task, Duration took) {
         if (!took.isNegative()) {
-            client.time("task", roundedMillis(took.toNanos()), "task:" + task);
+            record(statsd -> statsd.time("task", roundedMillis(took.toNanos()), "task:" + task));
         }
     }
 
@@ -138,7 +140,22 @@ public final class Metrics implements AutoCloseable {
         for (int i = 0; i < keyValues.length; i++) {
             keyValues[i] = tags[2 * i] + ":" + tagValue(tags[2 * i + 1]);
         }
-        client.count(name, amount, keyValues);
+        record(statsd -> statsd.count(name, amount, keyValues));
+    }
+
+    /**
+     * Hands metrics to the client on the calling thread without touching its interrupt status: the client's
+     * blocking queue would drop the metric and clear the status, and a task being stopped must still see it.
+     */
+    private void record(Consumer<StatsDClient> metrics) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            metrics.accept(client);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Gauge {@code name}, read from {@code value} at every polling tick; the supplier should be cheap. */

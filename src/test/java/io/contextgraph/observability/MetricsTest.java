@@ -129,6 +129,20 @@ class MetricsTest {
     }
 
     @Test
+    void anInterruptedCallerKeepsItsInterruptAndItsMetricIsSent() {
+        Thread.currentThread().interrupt(); // a task being stopped records its timer
+        metrics.task("upload", Duration.ofMillis(3));
+        metrics.increment("data.upload.error", 1, "reason", "storage");
+        metrics.request("v1.upload", "post", 503, 1_000_000);
+        boolean stillInterrupted = Thread.interrupted();
+
+        assertThat(stillInterrupted).isTrue();
+        assertThat(awaitLine("task:")).isEqualTo("task:3|ms|#task:upload");
+        assertThat(awaitLine("data.upload.error:")).isEqualTo("data.upload.error:1|c|#reason:storage");
+        assertThat(awaitLine("request:1|ms")).isEqualTo("request:1|ms|#method:post,path:v1.upload,status:503");
+    }
+
+    @Test
     void closeSendsEveryLineRecordedBeforeIt() {
         int requests = 5_000;
         for (int i = 0; i < requests; i++) {
