@@ -86,7 +86,7 @@ public final class SettingsLoader {
         }
         checkForgetMarkerTtl(queue);
         Settings.Worker worker = new Settings.Worker(
-                env.integer("WORKER_CONCURRENCY", 16, 1, 1024), MAX_BODY_BYTES,
+                env.integer("WORKER_CONCURRENCY", 64, 1, 1024), MAX_BODY_BYTES,
                 env.byteCount("WORKER_MAX_INFLIGHT_BYTES", defaultWorkerInflightBytes(Runtime.getRuntime().maxMemory()),
                         MAX_BODY_BYTES, Long.MAX_VALUE / 4));
 

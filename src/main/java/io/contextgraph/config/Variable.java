@@ -50,7 +50,7 @@ public record Variable(String name, Set<Role> roles, String defaultValue, String
             new Variable("QUEUE_MAX_ATTEMPTS", WORKER, "5", "attempts before a task is parked as a dead letter"),
             new Variable("QUEUE_RETRY_DELAY", WORKER, "2s", "first back-off after a failed attempt (doubles)"),
             new Variable("DEAD_LETTER_RETENTION", WORKER, "14d", "how long parked uploads are kept (parked deletes stay)"),
-            new Variable("WORKER_CONCURRENCY", WORKER, "16", "tasks processed at once"),
+            new Variable("WORKER_CONCURRENCY", WORKER, "64", "tasks processed at once (in flight to S3)"),
             new Variable("WORKER_MAX_INFLIGHT_BYTES", WORKER, "", "task bodies held at once, e.g. 256MiB (unset: a "
                     + "tenth of the heap)"),
             new Variable("BLOCKLIST_FILE", WORKER, "", "replaces the bundled blocklist (one domain per line)"),
