@@ -3,6 +3,7 @@ package io.contextgraph.queue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,9 +138,8 @@ public final class DeadLetters {
      * a flag key remembers it was done). Returns how many were indexed.
      */
     public int indexUnindexed() {
-        Boolean first = link.await(link.commands().setnx(keys.deadIndexed(),
-                QueueKeys.bytes("1")));
-        if (first == null || !first) {
+        String first = link.await(link.commands().set(keys.deadIndexed(), QueueKeys.bytes("1"), SetArgs.Builder.nx()));
+        if (first == null) {
             return 0;
         }
         int indexed = 0;
