@@ -172,8 +172,9 @@ final class StreamScripts {
     /**
      * KEYS: the task's stream, dead, deletes. ARGV: group, id, reason, failed_at ms, forget key prefix, dead-letter
      * index prefix, index TTL ms. Copies the entry to the dead-letter stream (with {@code order} = its original
-     * order), notes it in the user's dead-letter index and removes it from its stream. Returns 1 when parked, 0 when
-     * the entry no longer exists, and 2 when it is an upload that a later delete covers: parking it would keep a
+     * order), notes it in the user's dead-letter index and removes it from its stream. Returns {outcome, dead-letter
+     * ID}: outcome 1 when parked (the ID is the one {@code dead-letters list} shows), 0 when the entry no longer
+     * exists, and 2 when it is an upload that a later delete covers: parking it would keep a
      * forgotten user's data, so it is dropped, and since an earlier attempt may have written its object (and failed to
      * remove it again), the covering delete is queued once more ({@code order} = the marker): it removes exactly
      * what that delete removes, this object included.
@@ -182,7 +183,7 @@ final class StreamScripts {
             local entries = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
             if #entries == 0 then
               redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
-              return 0
+              return {0, ''}
             end
             local fields = entries[1][2]
             local kind, user, order = nil, nil, ARGV[2]
@@ -197,7 +198,7 @@ final class StreamScripts {
                 copy[#copy + 1] = value
               end
             end
-            local outcome = 1
+            local outcome, parked = 1, ''
             if kind == 'upload' and user then
               local marker = redis.call('GET', ARGV[5] .. user)
               if marker and later(marker, order) then
@@ -213,7 +214,7 @@ final class StreamScripts {
               copy[#copy + 1] = ARGV[3]
               copy[#copy + 1] = 'failed_at'
               copy[#copy + 1] = ARGV[4]
-              local parked = redis.call('XADD', KEYS[2], '*', unpack(copy))
+              parked = redis.call('XADD', KEYS[2], '*', unpack(copy))
               if user then
                 redis.call('SADD', ARGV[6] .. user, parked)
                 redis.call('PEXPIRE', ARGV[6] .. user, ARGV[7])
@@ -221,7 +222,7 @@ final class StreamScripts {
             end
             redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
             redis.call('XDEL', KEYS[1], ARGV[2])
-            return outcome
+            return {outcome, parked}
             """);
 
     /**

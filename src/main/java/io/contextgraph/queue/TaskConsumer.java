@@ -267,9 +267,11 @@ public final class TaskConsumer implements AutoCloseable {
      * instead: it must not be stored anyway).
      *
      * @param reason short, without personal data
+     * @return the dead letter's ID (the one the worker logs and {@code dead-letters list} shows), or empty when the
+     *         task was dropped or no longer exists
      */
-    public void deadLetter(Delivery delivery, String reason) {
-        deadLetter(delivery.stream(), delivery.task().entryId(), delivery.attempt(), reason);
+    public Optional<String> deadLetter(Delivery delivery, String reason) {
+        return deadLetter(delivery.stream(), delivery.task().entryId(), delivery.attempt(), reason);
     }
 
     /**
@@ -492,19 +494,25 @@ public final class TaskConsumer implements AutoCloseable {
         return connection;
     }
 
-    private void deadLetter(TaskStream stream, String entryId, long attempt, String reason) {
+    private Optional<String> deadLetter(TaskStream stream, String entryId, long attempt, String reason) {
         String shortReason = shorten(reason);
-        Long outcome = StreamScripts.DEAD_LETTER.run(link, ScriptOutputType.INTEGER,
+        List<Object> reply = StreamScripts.DEAD_LETTER.run(link, ScriptOutputType.MULTI,
                 new byte[][] {keys.stream(stream), keys.dead(), keys.deletes()}, QueueKeys.bytes(QueueKeys.GROUP),
                 QueueKeys.bytes(entryId), QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
                 QueueKeys.bytes(keys.forgetPrefix()), QueueKeys.bytes(keys.deadIndexPrefix()),
                 QueueKeys.bytes(settings.deadLetterRetention().toMillis() + INDEX_TTL_SLACK_MILLIS));
-        if (outcome != null && outcome == 1) {
-            LOG.warn("Task {} parked as a dead letter after attempt {}: {}", entryId, attempt, shortReason);
-        } else if (outcome != null && outcome == 2) {
+        long outcome = reply == null || reply.isEmpty() ? 0 : (Long) reply.get(0);
+        if (outcome == 1) {
+            String parked = QueueKeys.text((byte[]) reply.get(1));
+            // Both IDs: the task's, as earlier lines about it said, and the dead letter's, as dead-letters list shows.
+            LOG.warn("Task {} parked as dead letter {} after attempt {}: {}", entryId, parked, attempt, shortReason);
+            return Optional.of(parked);
+        }
+        if (outcome == 2) {
             LOG.info("Task {} dropped after attempt {}: its user asked to be forgotten since (the delete is queued "
                     + "again to remove anything an attempt wrote)", entryId, attempt);
         }
+        return Optional.empty();
     }
 
     private static String shorten(String reason) {

@@ -134,8 +134,10 @@ class DeadLettersIT {
         assertThat(deadLetters.waitingDeletes().count()).isEqualTo(1);
         Delivery delete = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
         assertThat(delete.stream()).isEqualTo(TaskStream.DELETES);
-        consumer.deadLetter(delete, "storage: down");
+        Optional<String> parked = consumer.deadLetter(delete, "storage: down");
         assertThat(deadLetters.waitingDeletes().count()).isZero();
+        assertThat(parked).as("the ID the worker logs is the one dead-letters list shows")
+                .hasValue(deadLetters.list(TaskType.DELETE, 10).get(0).id());
 
         assertThat(deadLetters.list(TaskType.DELETE, 10)).singleElement()
                 .satisfies(letter -> assertThat(letter.reason()).isEqualTo("storage: down"));
