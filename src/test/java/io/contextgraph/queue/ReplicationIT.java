@@ -1,7 +1,8 @@
 package io.contextgraph.queue;
 
+import io.contextgraph.testing.OpenedInTest;
 import io.contextgraph.testing.RedisServer;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,19 +25,8 @@ import static org.awaitility.Awaitility.await;
  */
 @Timeout(60)
 class ReplicationIT {
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T closeable) {
-        open.add(closeable);
-        return closeable;
-    }
+    @RegisterExtension
+    final OpenedInTest opened = new OpenedInTest();
 
     private RedisServer primary;
     private RedisServer replica;
@@ -44,12 +34,12 @@ class ReplicationIT {
     private QueueSettings settings;
 
     private void start() {
-        primary = keep(new RedisServer());
-        replica = keep(RedisServer.replicaOf(primary));
+        primary = opened.keep(new RedisServer());
+        replica = opened.keep(RedisServer.replicaOf(primary));
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> replica.cli("INFO", "replication").contains("master_link_status:up")
                         && primary.cli("INFO", "replication").contains("connected_slaves:1"));
-        RedisLink link = keep(new RedisLink(new RedisSettings("127.0.0.1", primary.port(), Optional.empty(), false,
+        RedisLink link = opened.keep(new RedisLink(new RedisSettings("127.0.0.1", primary.port(), Optional.empty(), false,
                 Duration.ofSeconds(1), 1)));
         link.start();
         settings = new QueueSettings("repl:", 1000, Duration.ofSeconds(30), 3, Duration.ofMillis(100),

@@ -11,10 +11,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -103,27 +104,16 @@ public final class S3MockServer implements AutoCloseable {
     }
 
     private void awaitListening() {
-        Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
         HttpRequest probe = HttpRequest.newBuilder(endpoint().resolve("/")).timeout(Duration.ofSeconds(2)).GET().build();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build()) {
-            while (Instant.now().isBefore(deadline)) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("S3Mock exited with " + process.exitValue()
-                            + "; see " + workDir.resolve("s3mock.log"));
-                }
-                try {
-                    http.send(probe, HttpResponse.BodyHandlers.discarding());
-                    return;
-                } catch (IOException e) {
-                    Thread.sleep(200);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for S3Mock", e);
+            Awaitility.await().atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(200))
+                    .failFast("S3Mock exited; see " + workDir.resolve("s3mock.log"), () -> !process.isAlive())
+                    .ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> http.send(probe, HttpResponse.BodyHandlers.discarding()) != null);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("S3Mock did not answer within " + STARTUP_TIMEOUT
+                    + "; see " + workDir.resolve("s3mock.log"), e);
         }
-        throw new IllegalStateException("S3Mock did not answer within " + STARTUP_TIMEOUT
-                + "; see " + workDir.resolve("s3mock.log"));
     }
 
     @Override

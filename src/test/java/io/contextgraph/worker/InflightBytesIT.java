@@ -12,16 +12,15 @@ import io.contextgraph.queue.RedisLink;
 import io.contextgraph.queue.RedisSettings;
 import io.contextgraph.queue.TaskConsumer;
 import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.testing.OpenedInTest;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.Uploads;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,24 +37,13 @@ class InflightBytesIT {
     private static final long BUDGET = 3L * MAX_TASK_BYTES;
     private static final int TASKS = 8;
 
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T closeable) {
-        open.add(closeable);
-        return closeable;
-    }
+    @RegisterExtension
+    final OpenedInTest opened = new OpenedInTest();
 
     @Test
     void bigTasksBeyondTheBudgetAreNotHeldAtOnce() {
-        RedisServer redis = keep(new RedisServer());
-        RedisLink link = keep(new RedisLink(RedisSettings.of("127.0.0.1", redis.port())));
+        RedisServer redis = opened.keep(new RedisServer());
+        RedisLink link = opened.keep(new RedisLink(RedisSettings.of("127.0.0.1", redis.port())));
         link.start();
         QueueSettings settings = new QueueSettings("bytes:", 100, Duration.ofSeconds(30), 5, Duration.ofMillis(100),
                 Duration.ofDays(1));
@@ -64,9 +52,9 @@ class InflightBytesIT {
         for (int i = 0; i < TASKS; i++) {
             queue.enqueueUpload(Uploads.newUser(), body);
         }
-        HeldStore store = keep(new HeldStore());
-        TaskConsumer consumer = keep(new TaskConsumer(link, settings, "budgeted"));
-        keep(TaskLoop.create(consumer, Optional.empty(),
+        HeldStore store = opened.keep(new HeldStore());
+        TaskConsumer consumer = opened.keep(new TaskConsumer(link, settings, "budgeted"));
+        opened.keep(TaskLoop.create(consumer, Optional.empty(),
                 new SessionFilter(new UrlFilter(Blocklist.bundled())), store,
                 new DeadLetters(link, settings), new QueueStats(link, settings), Metrics.none(), ErrorReporter.off(),
                 16, BUDGET, MAX_TASK_BYTES, Duration.ofSeconds(1))).start();

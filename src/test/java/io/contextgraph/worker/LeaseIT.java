@@ -12,9 +12,10 @@ import io.contextgraph.queue.RedisLink;
 import io.contextgraph.queue.RedisSettings;
 import io.contextgraph.queue.TaskConsumer;
 import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.testing.OpenedInTest;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.Uploads;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,36 +37,25 @@ class LeaseIT {
     /** Renewed every 2/3 s: a renewal may come more than a second late on a loaded machine before the test fails. */
     private static final Duration VISIBILITY = Duration.ofSeconds(2);
 
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T closeable) {
-        open.add(closeable);
-        return closeable;
-    }
+    @RegisterExtension
+    final OpenedInTest opened = new OpenedInTest();
 
     @Test
     void aTaskHeldPastTheVisibilityTimeoutIsNotTakenOverWhileItsWorkerLives() {
-        RedisServer redis = keep(new RedisServer());
-        RedisLink link = keep(new RedisLink(RedisSettings.of("127.0.0.1", redis.port())));
+        RedisServer redis = opened.keep(new RedisServer());
+        RedisLink link = opened.keep(new RedisLink(RedisSettings.of("127.0.0.1", redis.port())));
         link.start();
         QueueSettings settings = new QueueSettings("lease:", 100, VISIBILITY, 5, Duration.ofMillis(100),
                 Duration.ofDays(1));
-        HeldStore store = keep(new HeldStore());
-        TaskConsumer first = keep(new TaskConsumer(link, settings, "first"));
-        keep(loop(link, settings, first, store)).start();
+        HeldStore store = opened.keep(new HeldStore());
+        TaskConsumer first = opened.keep(new TaskConsumer(link, settings, "first"));
+        opened.keep(loop(link, settings, first, store)).start();
 
         new TaskQueue(link, settings).enqueueUpload(Uploads.newUser(), Uploads.withMarker("held"));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.entered() == 1);
 
-        TaskConsumer second = keep(new TaskConsumer(link, settings, "second"));
-        keep(loop(link, settings, second, store)).start();
+        TaskConsumer second = opened.keep(new TaskConsumer(link, settings, "second"));
+        opened.keep(loop(link, settings, second, store)).start();
         // Three visibility timeouts, while the second worker looks for idle tasks about once a second.
         await().during(VISIBILITY.multipliedBy(3)).atMost(VISIBILITY.multipliedBy(6))
                 .pollInterval(Duration.ofMillis(50)).until(() -> {
