@@ -42,7 +42,8 @@ public final class ProfileShares {
                 "^(io\\.contextgraph\\.observability\\.(MozlogEncoder|BufferedStdoutAppender|LogQueueAppender|Logging|Redactor)"
                         + "|ch\\.qos\\.logback|org\\.slf4j)"));
         PARTS.put("JSON and UTF-8 check", Pattern.compile(
-                "^(io\\.contextgraph\\.api\\.(JsonSyntax|Utf8|PlainJsonFormat|UploadFormat|JsonDocument)|com\\.google\\.common\\.base\\.Utf8)"));
+                "^(io\\.contextgraph\\.api\\.(PlainJsonFormat|UploadFormat)|io\\.contextgraph\\.document\\.UploadDocument"
+                        + "|com\\.google\\.common\\.base\\.Utf8)"));
         PARTS.put("JFR, class loading, method handles", Pattern.compile(
                 "^(jdk\\.jfr|java\\.lang\\.ClassLoader|jdk\\.internal\\.loader|java\\.lang\\.invoke|jdk\\.internal\\.reflect)"));
         PARTS.put("rest of Helidon (parse, route, headers)", Pattern.compile("^io\\.helidon"));
