@@ -57,7 +57,7 @@ public final class PlainPutLoop {
             // Warm the connection pool (every thread's connection) and the JIT, as the worker has been by its own
             // warm-up drain; concurrently, so that a slow store (bench/DelayProxy.java) does not make it long.
             AtomicInteger next = new AtomicInteger();
-            int warmup = Math.max(200, 2 * concurrency);
+            int warmup = args.length > 5 ? Integer.parseInt(args[5]) : Math.max(200, 2 * concurrency);
             putAll(pool, s3, bucket, "warmup/", body, next, warmup, concurrency, failed);
             failed.set(0);
             next.set(0);
