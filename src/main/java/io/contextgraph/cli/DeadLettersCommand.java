@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
         description = "List or replay tasks parked after their last retry.",
         subcommands = {DeadLettersCommand.ListCommand.class, DeadLettersCommand.ReplayCommand.class})
 final class DeadLettersCommand {
-    private static final Pattern STREAM_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
+    /** An entry ID, with more than one queue shard prefixed by the shard's number ({@code 3/1764000000000-0}). */
+    private static final Pattern STREAM_ID = Pattern.compile("(\\d{1,4}/)?\\d{1,19}-\\d{1,19}");
 
     /** Opens Redis with the same settings as the roles, waiting briefly for it to answer. */
     static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
@@ -56,7 +57,7 @@ final class DeadLettersCommand {
                 }
                 Thread.sleep(200);
             }
-            return action.apply(new DeadLetters(redis, QueueConfig.queue(settings.queue())));
+            return action.apply(new DeadLetters(redis, QueueConfig.queue(settings)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
@@ -135,7 +136,7 @@ final class DeadLettersCommand {
             }
             if (id != null && !STREAM_ID.matcher(id).matches()) {
                 System.err.println("contextgraph: --id takes a dead letter's id as dead-letters list shows it "
-                        + "(e.g. 1764000000000-0)");
+                        + "(e.g. 1764000000000-0, or 3/1764000000000-0 with QUEUE_SHARDS above 1)");
                 return RoleRunner.CONFIG_ERROR;
             }
             return guarded(System.err, () -> {
