@@ -18,6 +18,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.CommandType;
@@ -54,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start()} never fails because Redis is down: the first connection is retried in the background until it
  * succeeds; after that Lettuce reconnects by itself. While disconnected, commands are rejected at once
- * ({@code REJECT_COMMANDS}) rather than buffered, so a web request answers 503 promptly instead of hanging.
+ * ({@code REJECT_COMMANDS}) rather than buffered, so a web request answers 503 promptly instead of hanging. In
+ * cluster mode they wait for the node's connection, at most the command timeout (see the cluster options).
  */
 public final class RedisLink implements AutoCloseable {
 
@@ -88,6 +90,7 @@ public final class RedisLink implements AutoCloseable {
     private volatile Runnable firstConnectHook = () -> { };
     private volatile boolean closed;
     private volatile Thread connector;
+    private volatile reactor.core.Disposable topologyWatch;
 
     public RedisLink(RedisSettings settings) {
         this.settings = settings;
@@ -123,9 +126,12 @@ public final class RedisLink implements AutoCloseable {
         if (settings.cluster()) {
             this.client = null;
             this.clusterClient = RedisClusterClient.create(resources, uri.build());
+            // Not REJECT_COMMANDS: a cluster connection opens node connections lazily and after topology changes, and
+            // rejects what is routed to one still being opened, so a healthy cluster would answer 503 after every
+            // refresh. Commands wait for the node instead, never longer than the command timeout (CommandTimeouts).
             clusterClient.setOptions(ClusterClientOptions.builder()
                     .autoReconnect(true)
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                     .socketOptions(socket)
                     .timeoutOptions(timeouts)
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -157,6 +163,29 @@ public final class RedisLink implements AutoCloseable {
 
     private AbstractRedisClient anyClient() {
         return client != null ? client : clusterClient;
+    }
+
+    /**
+     * Opens the connection to every master now. A cluster connection opens them lazily, and while one is being
+     * opened the commands for it are rejected ({@code REJECT_COMMANDS}): without this the first commands after
+     * start or a failover would answer 503 although the node is up. Waits at most the connect timeout.
+     */
+    private static void connectToEveryMaster(StatefulRedisClusterConnection<byte[], byte[]> cluster,
+            Duration within) {
+        List<CompletableFuture<?>> opening = new ArrayList<>();
+        for (RedisClusterNode node : cluster.getPartitions()) {
+            if (isMaster(node)) {
+                opening.add(cluster.getConnectionAsync(node.getNodeId()));
+            }
+        }
+        try {
+            CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+                    .get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Not every Redis Cluster master answered yet: {}", describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** True in cluster mode. */
@@ -364,6 +393,9 @@ public final class RedisLink implements AutoCloseable {
         try {
             StatefulConnection<byte[], byte[]> opened = connect();
             dedicated.add(opened);
+            if (opened instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+                connectToEveryMaster(cluster, connectTimeout(settings));
+            }
             return new Dedicated(opened, commandsOf(opened));
         } catch (RuntimeException e) {
             noteFailure(e);
@@ -447,6 +479,10 @@ public final class RedisLink implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        reactor.core.Disposable watch = topologyWatch;
+        if (watch != null) {
+            watch.dispose();
+        }
         Thread background = connector;
         if (background != null) {
             background.interrupt();
@@ -483,8 +519,15 @@ public final class RedisLink implements AutoCloseable {
                     return true;
                 }
                 connection = opened;
-                shared = commandsOf(opened);
             }
+            if (opened instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+                connectToEveryMaster(cluster, connectTimeout(settings));
+                // A new master (failover, resharding): connect to it before commands are routed to it.
+                topologyWatch = resources.eventBus().get().filter(ClusterTopologyChangedEvent.class::isInstance)
+                        .subscribe(event -> Thread.ofVirtual().name("redis-topology")
+                                .start(() -> connectToEveryMaster(cluster, connectTimeout(settings))));
+            }
+            shared = commandsOf(opened);
             lastError = null;
             LOG.info(clusterClient != null ? "Connected to the Redis Cluster of {}:{}" : "Connected to Redis at {}:{}",
                     settings.host(), settings.port());
