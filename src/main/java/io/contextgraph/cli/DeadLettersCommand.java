@@ -7,7 +7,9 @@ import io.contextgraph.config.SettingsLoader;
 import io.contextgraph.observability.Logging;
 import io.contextgraph.queue.DeadLetter;
 import io.contextgraph.queue.DeadLetters;
+import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.ShardCount;
 import io.contextgraph.queue.TaskType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
@@ -57,7 +60,15 @@ final class DeadLettersCommand {
                 }
                 Thread.sleep(200);
             }
-            return action.apply(new DeadLetters(redis, QueueConfig.queue(settings)));
+            QueueSettings queue = QueueConfig.queue(settings);
+            // With another QUEUE_SHARDS than the roles' it would look in the wrong shards and find nothing.
+            ShardCount count = new ShardCount(redis, queue);
+            OptionalInt recorded = count.recorded();
+            if (recorded.isPresent() && recorded.getAsInt() != queue.shards().count()) {
+                throw new ConfigException(ShardCountCheck.VARIABLE, ShardCountCheck.mismatch(queue.shards().count(),
+                        recorded.getAsInt(), count.keyName()));
+            }
+            return action.apply(new DeadLetters(redis, queue));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");

@@ -52,7 +52,7 @@ final class ShardCountCheck implements Runnable {
         }
         String line = mismatch(configured, recorded, count.keyName());
         LOG.atError().addKeyValue("type", "startup.queue_shards").addKeyValue("shards", configured)
-                .addKeyValue("recorded", recorded).log(line);
+                .addKeyValue("recorded", recorded).log(VARIABLE + " " + line);
         if (!startupDone && Thread.currentThread() == startingThread) {
             throw new ConfigException(VARIABLE, line);
         }

@@ -39,6 +39,23 @@ public final class ShardCount {
         }
     }
 
+    /**
+     * The recorded count without recording one (for tools), empty when no role has recorded one yet.
+     *
+     * @throws QueueUnavailableException when Redis cannot be asked
+     */
+    public java.util.OptionalInt recorded() {
+        byte[] recorded = link.await(link.commands().get(key()));
+        if (recorded == null) {
+            return java.util.OptionalInt.empty();
+        }
+        try {
+            return java.util.OptionalInt.of(Integer.parseInt(QueueKeys.text(recorded)));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(keyName() + " holds no shard count", e);
+        }
+    }
+
     /** The key name, for messages. */
     public String keyName() {
         return QueueKeys.text(key());
