@@ -264,8 +264,10 @@ public final class RedisLink implements AutoCloseable {
         throw new QueueUnavailableException("no such Redis master: " + master);
     }
 
+    /** A master that serves slots (a node just added, or being made a replica, holds no queue). */
     private static boolean isMaster(RedisClusterNode node) {
-        return node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER);
+        return (node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER))
+                && !node.getSlots().isEmpty();
     }
 
     /**

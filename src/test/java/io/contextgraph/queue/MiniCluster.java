@@ -29,8 +29,11 @@ final class MiniCluster implements AutoCloseable {
         }
         try {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
+                // A directory of each node's own: a replica's first sync writes dump.rdb there, which a node started
+                // later in the same directory would load.
+                Path own = Files.createDirectories(dir.resolve("node-" + i));
                 nodes.add(new RedisServer("--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
-                        "--cluster-config-file", dir.resolve("nodes-" + i + ".conf").toString()));
+                        "--dir", own.toString(), "--cluster-config-file", own.resolve("nodes.conf").toString()));
             }
             List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(node -> command.add("127.0.0.1:" + node.port()));
@@ -40,10 +43,12 @@ final class MiniCluster implements AutoCloseable {
             if (!create.waitFor(60, TimeUnit.SECONDS) || create.exitValue() != 0) {
                 throw new IllegalStateException("redis-cli --cluster create failed: " + output);
             }
-            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
-                    nodes.stream().allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok"))
+            // Every node agrees on the masters, and every replica has finished its first sync (WAIT counts it).
+            Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    nodes.stream().allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok")
+                                    && mastersSeenBy(node) == masters)
                             && masters().size() == masters
-                            && masters().stream().allMatch(master -> replicaCount(master) == replicasEach));
+                            && masters().stream().allMatch(master -> onlineReplicas(master) == replicasEach));
         } catch (IOException e) {
             close();
             throw new UncheckedIOException(e);
@@ -97,14 +102,14 @@ final class MiniCluster implements AutoCloseable {
                 .findFirst().orElseThrow();
     }
 
-    private static int replicaCount(RedisServer master) {
-        String info = master.cli("INFO", "replication");
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("connected_slaves:")) {
-                return Integer.parseInt(line.substring("connected_slaves:".length()).strip());
-            }
-        }
-        return 0;
+    private static long onlineReplicas(RedisServer master) {
+        return master.cli("INFO", "replication").lines()
+                .filter(line -> line.startsWith("slave") && line.contains("state=online")).count();
+    }
+
+    private static long mastersSeenBy(RedisServer node) {
+        return node.cli("CLUSTER", "NODES").lines().map(line -> line.strip().split(" "))
+                .filter(fields -> fields.length > 8 && fields[2].contains("master")).count();
     }
 
     @Override
