@@ -7,7 +7,9 @@ import io.contextgraph.config.SettingsLoader;
 import io.contextgraph.observability.Logging;
 import io.contextgraph.queue.DeadLetter;
 import io.contextgraph.queue.DeadLetters;
+import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.ShardCount;
 import io.contextgraph.queue.TaskType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
@@ -25,7 +28,8 @@ import java.util.regex.Pattern;
         description = "List or replay tasks parked after their last retry.",
         subcommands = {DeadLettersCommand.ListCommand.class, DeadLettersCommand.ReplayCommand.class})
 final class DeadLettersCommand {
-    private static final Pattern STREAM_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
+    /** An entry ID, with more than one queue shard prefixed by the shard's number ({@code 3/1764000000000-0}). */
+    private static final Pattern STREAM_ID = Pattern.compile("(\\d{1,4}/)?\\d{1,19}-\\d{1,19}");
 
     /** Opens Redis with the same settings as the roles, waiting briefly for it to answer. */
     static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
@@ -56,7 +60,15 @@ final class DeadLettersCommand {
                 }
                 Thread.sleep(200);
             }
-            return action.apply(new DeadLetters(redis, QueueConfig.queue(settings.queue())));
+            QueueSettings queue = QueueConfig.queue(settings);
+            // With another QUEUE_SHARDS than the roles' it would look in the wrong shards and find nothing.
+            ShardCount count = new ShardCount(redis, queue);
+            OptionalInt recorded = count.recorded();
+            if (recorded.isPresent() && recorded.getAsInt() != queue.shards().count()) {
+                throw new ConfigException(ShardCountCheck.VARIABLE, ShardCountCheck.mismatch(queue.shards().count(),
+                        recorded.getAsInt(), count.keyName()));
+            }
+            return action.apply(new DeadLetters(redis, queue));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
@@ -135,7 +147,7 @@ final class DeadLettersCommand {
             }
             if (id != null && !STREAM_ID.matcher(id).matches()) {
                 System.err.println("contextgraph: --id takes a dead letter's id as dead-letters list shows it "
-                        + "(e.g. 1764000000000-0)");
+                        + "(e.g. 1764000000000-0, or 3/1764000000000-0 with QUEUE_SHARDS above 1)");
                 return RoleRunner.CONFIG_ERROR;
             }
             return guarded(System.err, () -> {

@@ -8,11 +8,12 @@ import io.contextgraph.queue.RedisPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Checks Redis's eviction policy once connected: a worker refuses to run on a Redis that may drop queued work (unless
+ * Checks Redis's eviction policy once connected (in cluster mode, of every master): a worker refuses to run on a Redis that may drop queued work (unless
  * REDIS_ALLOW_EVICTION=true), the web role only warns, since it must keep answering health checks.
  */
 final class EvictionCheck implements Runnable {
@@ -44,25 +45,40 @@ final class EvictionCheck implements Runnable {
 
     @Override
     public void run() {
+        List<String> masters;
+        try {
+            masters = redis.masters();
+        } catch (QueueUnavailableException e) {
+            LOG.atWarn().addKeyValue("type", "startup.redis_policy").log("could not list the Redis masters");
+            return;
+        }
+        for (String master : masters) {
+            check(master, masters.size() > 1 ? " (" + master + ")" : "");
+        }
+    }
+
+    private void check(String master, String where) {
         Optional<RedisPolicy> policy;
         try {
-            policy = RedisPolicy.of(redis);
+            policy = RedisPolicy.of(redis, master);
         } catch (QueueUnavailableException e) {
-            LOG.atWarn().addKeyValue("type", "startup.redis_policy").log("could not read Redis's maxmemory-policy");
+            LOG.atWarn().addKeyValue("type", "startup.redis_policy").addKeyValue("redis", master)
+                    .log("could not read Redis's maxmemory-policy" + where);
             return;
         }
         if (policy.isEmpty()) {
-            LOG.atWarn().addKeyValue("type", "startup.redis_policy").log("Redis does not report its maxmemory-policy");
+            LOG.atWarn().addKeyValue("type", "startup.redis_policy").addKeyValue("redis", master)
+                    .log("Redis does not report its maxmemory-policy" + where);
             return;
         }
         String name = policy.get().evictionPolicy();
         if (!policy.get().mayEvictQueuedWork()) {
             LOG.atInfo().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name)
-                    .log("Redis maxmemory-policy is noeviction");
+                    .addKeyValue("redis", master).log("Redis maxmemory-policy is noeviction" + where);
             return;
         }
-        String problem = "Redis maxmemory-policy is " + name + ", which can silently drop queued uploads and forget "
-                + "markers; set it to noeviction";
+        String problem = "Redis maxmemory-policy is " + name + where + ", which can silently drop queued uploads and "
+                + "forget markers; set it to noeviction";
         if (!refuse) {
             LOG.atError().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name)
                     .log("WARNING: " + problem + " (running anyway)");

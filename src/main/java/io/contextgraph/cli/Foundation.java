@@ -35,7 +35,7 @@ final class Foundation implements AutoCloseable {
         this.errors = ErrorReporter.start(settings.sentryDsn(), version.release(), role);
         this.metrics = Metrics.statsd(settings.statsd().host(), settings.statsd().port());
         this.redis = new RedisLink(QueueConfig.redis(settings.redis(), redisHost, redisPort));
-        this.queue = QueueConfig.queue(settings.queue());
+        this.queue = QueueConfig.queue(settings);
         redis.onFirstConnectFailure(e -> {
             LOG.atError().addKeyValue("type", "startup.redis").addKeyValue("redis", redisHost + ":" + redisPort)
                     .setCause(e).log("startup check failed: Redis does not answer; retrying in the background");
@@ -46,7 +46,9 @@ final class Foundation implements AutoCloseable {
         EvictionCheck evictionCheck = new EvictionCheck(redis, errors, refuse, stop);
         ReplicaCheck replicaCheck = new ReplicaCheck(redis, settings.role() == Role.WORKER ? 0
                 : settings.redis().minReplicas());
+        ShardCountCheck shardCheck = new ShardCountCheck(redis, queue, stop);
         redis.onFirstConnect(() -> {
+            shardCheck.run();
             evictionCheck.run();
             replicaCheck.run();
         });
@@ -59,6 +61,7 @@ final class Foundation implements AutoCloseable {
             throw e;
         }
         evictionCheck.startupDone();
+        shardCheck.startupDone();
     }
 
     Foundation(Settings settings, String role, Consumer<String> stop) {

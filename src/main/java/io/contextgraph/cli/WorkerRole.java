@@ -52,13 +52,7 @@ final class WorkerRole implements AutoCloseable {
         this.consumer = new TaskConsumer(base.redis, base.queue, TaskConsumer.uniqueConsumerName());
         QueueStats stats = new QueueStats(base.redis, base.queue);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);
-        base.metrics.gauge("queue.length", () -> {
-            try {
-                return queue.length();
-            } catch (RuntimeException e) {
-                return 0;
-            }
-        });
+        QueueLengthGauges.register(base.metrics, queue);
         DeadLetters deadLetters = new DeadLetters(base.redis, base.queue);
         this.expiry = new DeadLetterExpiry(deadLetters, base.metrics, base.queue.deadLetterRetention());
         this.loop = TaskLoop.create(consumer, decryptor, filter, store, deadLetters, stats,

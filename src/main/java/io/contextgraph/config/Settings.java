@@ -22,14 +22,15 @@ public record Settings(
      * Where the queue lives; {@code embedded} means the standalone role starts its own Redis. {@code allowEviction}
      * lets a worker run against a Redis whose maxmemory-policy may evict queued work (a loud warning instead of a stop).
      * {@code minReplicas} is how many replicas must acknowledge a write before the web role answers 200.
+     * {@code cluster}: host and port are a seed node of a Redis Cluster.
      */
     public record Redis(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
-                        boolean embedded, boolean allowEviction, int minReplicas) {
+                        boolean embedded, boolean allowEviction, int minReplicas, boolean cluster) {
         @Override
         public String toString() {
             return "Redis[" + host + ":" + port + (tls ? " tls" : "") + (password.isPresent() ? " auth" : "")
                     + (embedded ? " embedded" : "") + (allowEviction ? " allow-eviction" : "")
-                    + (minReplicas > 0 ? " min-replicas=" + minReplicas : "") + "]";
+                    + (minReplicas > 0 ? " min-replicas=" + minReplicas : "") + (cluster ? " cluster" : "") + "]";
         }
     }
 
@@ -69,10 +70,11 @@ public record Settings(
 
     /**
      * Bounds and timings of the Redis task queue. {@code dedupWindow}: how long a retried identical upload is
-     * recognised (zero: never); {@code deadLetterRetention}: how long parked tasks are kept.
+     * recognised (zero: never); {@code deadLetterRetention}: how long parked tasks are kept; {@code shards}: how many
+     * shards the queue is split into ({@code maxLength} is their total).
      */
     public record Queue(long maxLength, Duration visibilityTimeout, int maxAttempts, Duration retryDelay,
-                        Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention) {
+                        Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention, int shards) {
     }
 
     /**

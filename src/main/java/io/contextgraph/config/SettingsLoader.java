@@ -13,6 +13,10 @@ import java.util.Optional;
 public final class SettingsLoader {
     /** Upload bodies are limited to 10 MiB (SPEC); the worker never needs more per task. */
     public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    /** QUEUE_SHARDS in cluster mode when unset. */
+    public static final int DEFAULT_CLUSTER_SHARDS = 16;
+    /** The most shards QUEUE_SHARDS may ask for (the queue package's own bound). */
+    public static final int MAX_SHARDS = 1024;
 
     private SettingsLoader() {
     }
@@ -28,9 +32,13 @@ public final class SettingsLoader {
                 env.duration("REDIS_TIMEOUT", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
                 embeddedRedis,
                 env.flag("REDIS_ALLOW_EVICTION", false),
-                env.integer("REDIS_MIN_REPLICAS", 0, 0, 16));
+                env.integer("REDIS_MIN_REPLICAS", 0, 0, 16),
+                env.flag("REDIS_CLUSTER", false));
         if (embeddedRedis && redis.minReplicas() > 0) {
             throw new ConfigException("REDIS_MIN_REPLICAS", "needs REDIS_HOST: the embedded Redis has no replicas");
+        }
+        if (embeddedRedis && redis.cluster()) {
+            throw new ConfigException("REDIS_CLUSTER", "needs REDIS_HOST: the embedded Redis is a single node");
         }
         Settings.Statsd statsd = new Settings.Statsd(env.text("STATSD_HOST", "localhost"), env.port("STATSD_PORT", 8125));
         Settings.Web web = new Settings.Web(
@@ -80,7 +88,9 @@ public final class SettingsLoader {
                 env.duration("QUEUE_RETRY_DELAY", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofHours(1)),
                 env.duration("FORGET_MARKER_TTL", Duration.ofDays(30), Duration.ofMinutes(1), Duration.ofDays(3650)),
                 env.duration("UPLOAD_DEDUP_WINDOW", Duration.ofHours(24), Duration.ZERO, Duration.ofDays(365)),
-                env.duration("DEAD_LETTER_RETENTION", Duration.ofDays(14), Duration.ofSeconds(1), Duration.ofDays(3650)));
+                env.duration("DEAD_LETTER_RETENTION", Duration.ofDays(14), Duration.ofSeconds(1), Duration.ofDays(3650)),
+                // Enough shards to spread over the masters of a large cluster; one on a single node, as before.
+                env.integer("QUEUE_SHARDS", redis.cluster() ? DEFAULT_CLUSTER_SHARDS : 1, 1, MAX_SHARDS));
         if (queue.retryDelay().compareTo(queue.visibilityTimeout()) >= 0) {
             throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
         }

@@ -24,6 +24,8 @@ public record Variable(String name, Set<Role> roles, String defaultValue, String
             new Variable("REDIS_PORT", ALL, "6379", "Redis port"),
             new Variable("REDIS_PASSWORD", ALL, "", "Redis AUTH password"),
             new Variable("REDIS_TLS", ALL, "false", "TLS to Redis"),
+            new Variable("REDIS_CLUSTER", ALL, "false", "REDIS_HOST:REDIS_PORT is a seed node of a Redis Cluster "
+                    + "(cluster mode enabled)"),
             new Variable("REDIS_TIMEOUT", ALL, "1s", "Redis command timeout; requests answer 503 past it"),
             new Variable("REDIS_MIN_REPLICAS", WEB, "0", "replicas that must acknowledge a write before the 200"),
             new Variable("REDIS_ALLOW_EVICTION", WORKER, "false",
@@ -42,6 +44,8 @@ public record Variable(String name, Set<Role> roles, String defaultValue, String
             new Variable("PUBLIC_KEY", WEB, "", "base64 of the PEM of the RSA public key; uploads must then be JWEs"),
             new Variable("PRIVATE_KEY", WORKER, "", "base64 of the PEM of the RSA private key that decrypts uploads"),
             new Variable("QUEUE_MAX_LENGTH", WEB, "100000", "queued tasks at most; past it uploads get 503"),
+            new Variable("QUEUE_SHARDS", ALL, "1", "shards the queue is split into, each user on one (1 to 1024; "
+                    + "16 when REDIS_CLUSTER=true); all roles must agree"),
             new Variable("FORGET_MARKER_TTL", WEB, "30d", "how long a delete fences older queued uploads"),
             new Variable("UPLOAD_DEDUP_WINDOW", WEB, "24h", "an identical upload (same X-User and body) retried "
                     + "within it is stored once (0: off)"),

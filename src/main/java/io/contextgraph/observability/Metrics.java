@@ -7,6 +7,8 @@ import com.timgroup.statsd.StatsDClient;
 import com.timgroup.statsd.StatsDClientErrorHandler;
 import com.timgroup.statsd.StatsDClientException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -41,7 +43,7 @@ public final class Metrics implements AutoCloseable {
 
     private final Function<StatsDClientErrorHandler, StatsDClient> connect;
     private final ScheduledExecutorService poller;
-    private final Map<String, LongSupplier> gauges = new ConcurrentHashMap<>();
+    private final Map<Gauge, LongSupplier> gauges = new ConcurrentHashMap<>();
     private final AtomicBoolean warned = new AtomicBoolean();
     private volatile StatsDClient client;
 
@@ -160,13 +162,32 @@ public final class Metrics implements AutoCloseable {
 
     /** Gauge {@code name}, read from {@code value} at every polling tick; the supplier should be cheap. */
     public void gauge(String name, LongSupplier value) {
-        gauges.put(name, Objects.requireNonNull(value, "value"));
+        gauge(name, value, new String[0]);
+    }
+
+    /**
+     * Gauge {@code name} with tags given as key, value pairs ({@code "shard", "3"}): one gauge per distinct tag set,
+     * read from {@code value} at every polling tick.
+     */
+    public void gauge(String name, LongSupplier value, String... tags) {
+        if (tags.length % 2 != 0) {
+            throw new IllegalArgumentException("tags must be key, value pairs");
+        }
+        List<String> keyValues = new ArrayList<>();
+        for (int i = 0; i < tags.length; i += 2) {
+            keyValues.add(tags[i] + ":" + tagValue(tags[i + 1]));
+        }
+        gauges.put(new Gauge(name, List.copyOf(keyValues)), Objects.requireNonNull(value, "value"));
+    }
+
+    /** A gauge's name and tags ({@code key:value}). */
+    private record Gauge(String name, List<String> tags) {
     }
 
     private void sendGauges() {
-        gauges.forEach((name, value) -> {
+        gauges.forEach((gauge, value) -> {
             try {
-                client.gauge(name, value.getAsLong());
+                client.gauge(gauge.name(), value.getAsLong(), gauge.tags().toArray(String[]::new));
             } catch (RuntimeException e) {
                 // A gauge that cannot be read this time is skipped; an exception here would end the polling.
             }

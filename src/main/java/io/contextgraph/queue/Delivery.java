@@ -9,15 +9,24 @@ import java.util.Objects;
  *                          polled (or the upload is too old to be judged), so it must not be stored (see
  *                          {@link TaskConsumer}, forget markers)
  * @param stream            the stream the task was read from, where it is settled
+ * @param shard             the shard whose stream that is ({@link Shards})
  */
-public record Delivery(Task task, long attempt, boolean coveredWhenPolled, TaskStream stream) {
+public record Delivery(Task task, long attempt, boolean coveredWhenPolled, TaskStream stream, int shard) {
 
     public Delivery {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(stream, "stream");
+        if (shard < 0) {
+            throw new IllegalArgumentException("shard must not be negative");
+        }
     }
 
-    /** A task read from the stream of its kind. */
+    /** A task of the first (or only) shard. */
+    public Delivery(Task task, long attempt, boolean coveredWhenPolled, TaskStream stream) {
+        this(task, attempt, coveredWhenPolled, stream, 0);
+    }
+
+    /** A task read from the stream of its kind, of the first (or only) shard. */
     public Delivery(Task task, long attempt, boolean coveredWhenPolled) {
         this(task, attempt, coveredWhenPolled,
                 task.type() == TaskType.DELETE ? TaskStream.DELETES : TaskStream.UPLOADS);

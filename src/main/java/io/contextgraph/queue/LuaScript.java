@@ -1,6 +1,7 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,14 +24,20 @@ final class LuaScript {
     }
 
     <T> T run(RedisLink link, ScriptOutputType output, byte[][] keys, byte[]... args) {
+        return run(link, link.commands(), output, keys, args);
+    }
+
+    /** As {@link #run(RedisLink, ScriptOutputType, byte[][], byte[]...)}, on the given commands (a node's). */
+    <T> T run(RedisLink link, RedisClusterAsyncCommands<byte[], byte[]> target, ScriptOutputType output,
+            byte[][] keys, byte[]... args) {
         try {
-            return link.await(link.commands().<T>evalsha(sha1, output, keys, args));
+            return link.await(target.<T>evalsha(sha1, output, keys, args));
         } catch (QueueUnavailableException e) {
             if (!RedisLink.isErrorReply(e, "NOSCRIPT")) {
                 throw e;
             }
             // A restarted or failed-over Redis has an empty script cache: EVAL loads it again.
-            return link.await(link.commands().<T>eval(source, output, keys, args));
+            return link.await(target.<T>eval(source, output, keys, args));
         }
     }
 
@@ -39,9 +46,21 @@ final class LuaScript {
      * throws itself (not even when no connection was ever made), so that a caller can always attach what follows.
      */
     <T> CompletableFuture<T> runAsync(RedisLink link, ScriptOutputType output, byte[][] keys, byte[]... args) {
+        RedisClusterAsyncCommands<byte[], byte[]> target;
+        try {
+            target = link.commands();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(link.unavailable(e));
+        }
+        return runAsync(link, target, output, keys, args);
+    }
+
+    /** As {@link #runAsync(RedisLink, ScriptOutputType, byte[][], byte[]...)}, on the given commands (a node's). */
+    <T> CompletableFuture<T> runAsync(RedisLink link, RedisClusterAsyncCommands<byte[], byte[]> target,
+            ScriptOutputType output, byte[][] keys, byte[]... args) {
         CompletableFuture<T> reply;
         try {
-            reply = link.commands().<T>evalsha(sha1, output, keys, args).toCompletableFuture();
+            reply = target.<T>evalsha(sha1, output, keys, args).toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(link.unavailable(e));
         }
@@ -51,7 +70,7 @@ final class LuaScript {
                 return CompletableFuture.failedFuture(unavailable);
             }
             try {
-                return link.commands().<T>eval(source, output, keys, args).toCompletableFuture()
+                return target.<T>eval(source, output, keys, args).toCompletableFuture()
                         .exceptionallyCompose(again -> CompletableFuture.failedFuture(link.unavailable(again)));
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(link.unavailable(e));

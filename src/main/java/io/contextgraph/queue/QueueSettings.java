@@ -7,13 +7,16 @@ import java.util.Objects;
  * Tuning of the task queue: key prefix, length cap (of the upload stream, and separately of the delete stream),
  * visibility timeout (how long a delivered task may stay unfinished before another worker reclaims it), retry
  * policy, how long forget markers live, how long a retried upload is recognised as the same one, and how long dead
- * letters are kept.
+ * letters are kept, and how the queue is split into shards ({@link Shards}). {@code maxLength} is the total: each shard
+ * takes {@link Shards#share its share}.
  */
 public record QueueSettings(String keyPrefix, long maxLength, Duration visibilityTimeout, int maxAttempts,
-        Duration retryBaseDelay, Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention) {
+        Duration retryBaseDelay, Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention,
+        Shards shards) {
 
     public QueueSettings {
         Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(shards, "shards");
         Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
         Objects.requireNonNull(retryBaseDelay, "retryBaseDelay");
         Objects.requireNonNull(forgetMarkerTtl, "forgetMarkerTtl");
@@ -40,6 +43,29 @@ public record QueueSettings(String keyPrefix, long maxLength, Duration visibilit
         if (deadLetterRetention.toMillis() < 1) {
             throw new IllegalArgumentException("deadLetterRetention must be at least 1 ms");
         }
+    }
+
+    /** One shard with the unsharded key names (a single Redis). */
+    public QueueSettings(String keyPrefix, long maxLength, Duration visibilityTimeout, int maxAttempts,
+            Duration retryBaseDelay, Duration forgetMarkerTtl, Duration dedupWindow, Duration deadLetterRetention) {
+        this(keyPrefix, maxLength, visibilityTimeout, maxAttempts, retryBaseDelay, forgetMarkerTtl, dedupWindow,
+                deadLetterRetention, Shards.single());
+    }
+
+    /** The same, split into other shards. */
+    public QueueSettings withShards(Shards split) {
+        return new QueueSettings(keyPrefix, maxLength, visibilityTimeout, maxAttempts, retryBaseDelay, forgetMarkerTtl,
+                dedupWindow, deadLetterRetention, split);
+    }
+
+    /** The keys of one shard. */
+    QueueKeys keys(int shard) {
+        return new QueueKeys(shards.prefix(keyPrefix, shard));
+    }
+
+    /** The cap of each shard's streams. */
+    long shardMaxLength() {
+        return shards.share(maxLength);
     }
 
     /** With the default dedup window (24 h) and dead-letter retention (14 days). */

@@ -1,5 +1,6 @@
 package io.contextgraph.queue;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
@@ -9,8 +10,16 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
@@ -21,8 +30,11 @@ import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -36,11 +48,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process's link to Redis: one shared, pipelined connection for all ordinary commands, plus dedicated
- * connections for blocking reads.
+ * connections for blocking reads. On a single Redis these are plain connections; in cluster mode
+ * ({@link RedisSettings#cluster()}) they are Lettuce cluster connections, which route each command to the master of its
+ * key's slot, follow MOVED and ASK redirections and refresh the topology (periodically and on every adaptive trigger),
+ * so slot moves and failovers are followed.
  *
  * <p>{@link #start()} never fails because Redis is down: the first connection is retried in the background until it
  * succeeds; after that Lettuce reconnects by itself. While disconnected, commands are rejected at once
- * ({@code REJECT_COMMANDS}) rather than buffered, so a web request answers 503 promptly instead of hanging.
+ * ({@code REJECT_COMMANDS}) rather than buffered, so a web request answers 503 promptly instead of hanging. In
+ * cluster mode they wait for the node's connection, at most the command timeout (see the cluster options).
  */
 public final class RedisLink implements AutoCloseable {
 
@@ -50,21 +66,31 @@ public final class RedisLink implements AutoCloseable {
     /** Slack on top of Lettuce's own command timeout before the caller gives up waiting. */
     private static final long AWAIT_SLACK_MS = 500;
     private static final int MAX_ERROR_LENGTH = 200;
+    private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+    /** Error replies of a cluster node that does not (or not yet, or no longer) serve the key's slot. */
+    private static final List<String> SLOT_ERRORS = List.of("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN");
 
     private final RedisSettings settings;
     private final ClientResources resources;
+    /** Exactly one of the two is set: the plain client, or the cluster client in cluster mode. */
     private final RedisClient client;
+    private final RedisClusterClient clusterClient;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean firstFailureReported = new AtomicBoolean();
-    private final Set<StatefulRedisConnection<byte[], byte[]>> dedicated = ConcurrentHashMap.newKeySet();
-    private volatile StatefulRedisConnection<byte[], byte[]> connection;
-    /** The shared connection's losses: a write and a later WAIT ran on one Redis connection iff this is unchanged. */
+    private final Set<StatefulConnection<byte[], byte[]>> dedicated = ConcurrentHashMap.newKeySet();
+    private volatile StatefulConnection<byte[], byte[]> connection;
+    private volatile RedisClusterAsyncCommands<byte[], byte[]> shared;
+    /**
+     * The shared connection's losses (in cluster mode: unexpected losses of any connection of the client, its node
+     * connections included): a write and a later WAIT ran on one Redis connection iff this is unchanged.
+     */
     private final AtomicLong connectionLosses = new AtomicLong();
     private volatile String lastError;
     private volatile Consumer<Throwable> firstFailureHook = failure -> { };
     private volatile Runnable firstConnectHook = () -> { };
     private volatile boolean closed;
     private volatile Thread connector;
+    private volatile reactor.core.Disposable topologyWatch;
 
     public RedisLink(RedisSettings settings) {
         this.settings = settings;
@@ -90,26 +116,81 @@ public final class RedisLink implements AutoCloseable {
                     }
                 })
                 .build();
-        this.client = RedisClient.create(resources, uri.build());
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(connectTimeout(settings))
-                        .keepAlive(true)
-                        .build())
-                .timeoutOptions(TimeoutOptions.builder()
-                        .timeoutSource(new CommandTimeouts(settings.commandTimeout().toMillis()))
-                        .build())
-                .build());
-        client.addListener(new RedisConnectionStateListener() {
+        SocketOptions socket = SocketOptions.builder()
+                .connectTimeout(connectTimeout(settings))
+                .keepAlive(true)
+                .build();
+        TimeoutOptions timeouts = TimeoutOptions.builder()
+                .timeoutSource(new CommandTimeouts(settings.commandTimeout().toMillis()))
+                .build();
+        if (settings.cluster()) {
+            this.client = null;
+            this.clusterClient = RedisClusterClient.create(resources, uri.build());
+            // Not REJECT_COMMANDS: a cluster connection opens node connections lazily and after topology changes, and
+            // rejects what is routed to one still being opened, so a healthy cluster would answer 503 after every
+            // refresh. Commands wait for the node instead, never longer than the command timeout (CommandTimeouts).
+            clusterClient.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(timeouts)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                            .enableAllAdaptiveRefreshTriggers()
+                            .build())
+                    .build());
+        } else {
+            this.clusterClient = null;
+            this.client = RedisClient.create(resources, uri.build());
+            client.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(timeouts)
+                    .build());
+        }
+        anyClient().addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-                if (handler == connection) {
+                // In cluster mode the write and its WAIT run on a node connection, one of many: count every
+                // connection lost while still open (not closed on purpose, as the topology refresh does).
+                if (handler == connection || (clusterClient != null && handler.isOpen())) {
                     connectionLosses.incrementAndGet();
                 }
             }
         });
+    }
+
+    private AbstractRedisClient anyClient() {
+        return client != null ? client : clusterClient;
+    }
+
+    /**
+     * Opens the connection to every master now. A cluster connection opens them lazily, and while one is being
+     * opened the commands for it are rejected ({@code REJECT_COMMANDS}): without this the first commands after
+     * start or a failover would answer 503 although the node is up. Waits at most the connect timeout.
+     */
+    private static void connectToEveryMaster(StatefulRedisClusterConnection<byte[], byte[]> cluster,
+            Duration within) {
+        List<CompletableFuture<?>> opening = new ArrayList<>();
+        for (RedisClusterNode node : cluster.getPartitions()) {
+            if (isMaster(node)) {
+                opening.add(cluster.getConnectionAsync(node.getNodeId()));
+            }
+        }
+        try {
+            CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+                    .get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Not every Redis Cluster master answered yet: {}", describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True in cluster mode. */
+    boolean cluster() {
+        return clusterClient != null;
     }
 
     /**
@@ -144,19 +225,68 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
-    /** Redis's INFO text of one section, e.g. "memory". */
+    /** Redis's INFO text of one section, e.g. "memory" (in cluster mode: of some node). */
     String info(String section) {
         return await(commands().info(section));
     }
 
-    /** True iff a PING round trip succeeds within the command timeout. */
+    /**
+     * The masters as {@code host:port}: the configured Redis itself, or in cluster mode every master of the current
+     * topology. Startup checks ask each one ({@link #info(String, String)}).
+     */
+    public List<String> masters() {
+        if (clusterClient == null) {
+            return List.of(settings.host() + ":" + settings.port());
+        }
+        List<String> masters = new ArrayList<>();
+        for (RedisClusterNode node : clusterConnection().getPartitions()) {
+            if (isMaster(node)) {
+                masters.add(node.getUri().getHost() + ":" + node.getUri().getPort());
+            }
+        }
+        return masters;
+    }
+
+    /** The INFO text of one section of one master of {@link #masters()}. */
+    String info(String master, String section) {
+        if (clusterClient == null) {
+            return info(section);
+        }
+        for (RedisClusterNode node : clusterConnection().getPartitions()) {
+            if (isMaster(node) && master.equals(node.getUri().getHost() + ":" + node.getUri().getPort())) {
+                try {
+                    return await(clusterConnection().getConnection(node.getNodeId()).async().info(section));
+                } catch (RuntimeException e) {
+                    throw unavailable(e);
+                }
+            }
+        }
+        throw new QueueUnavailableException("no such Redis master: " + master);
+    }
+
+    /** A master that serves slots (a node just added, or being made a replica, holds no queue). */
+    private static boolean isMaster(RedisClusterNode node) {
+        return (node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER))
+                && !node.getSlots().isEmpty();
+    }
+
+    /**
+     * True iff a PING round trip succeeds within the command timeout; in cluster mode, also only while
+     * {@code CLUSTER INFO} says {@code cluster_state:ok} (every slot served).
+     */
     public boolean ping() {
-        StatefulRedisConnection<byte[], byte[]> current = connection;
-        if (current == null) {
+        if (connection == null) {
             return false;
         }
         try {
-            boolean ok = "PONG".equals(await(current.async().ping()));
+            boolean ok = "PONG".equals(await(commands().ping()));
+            if (ok && clusterClient != null) {
+                String info = await(commands().clusterInfo());
+                ok = info != null && info.contains("cluster_state:ok");
+                if (!ok) {
+                    lastError = "Redis Cluster state is not ok";
+                }
+            }
             if (ok) {
                 lastError = null;
             }
@@ -195,37 +325,101 @@ public final class RedisLink implements AutoCloseable {
         return connectionLosses.get();
     }
 
-    /** Async commands of the shared connection; fails fast when no connection has been made yet. */
-    RedisAsyncCommands<byte[], byte[]> commands() {
-        StatefulRedisConnection<byte[], byte[]> current = connection;
+    /**
+     * Async commands of the shared connection (in cluster mode routed by key to the slot's master); fails fast when
+     * no connection has been made yet.
+     */
+    RedisClusterAsyncCommands<byte[], byte[]> commands() {
+        RedisClusterAsyncCommands<byte[], byte[]> current = shared;
         if (current == null) {
             String why = lastError;
             throw new QueueUnavailableException("not connected to Redis" + (why == null ? "" : ": " + why));
         }
-        return current.async();
+        return current;
+    }
+
+    /**
+     * True when a producer's write must run on the connection to the master of its slot, not the routing cluster
+     * connection: in cluster mode with {@code REDIS_MIN_REPLICAS}, since a WAIT counts the writes of its own
+     * connection only (see {@link Replication}).
+     */
+    boolean pinsWrites() {
+        return clusterClient != null && settings.minReplicas() > 0;
+    }
+
+    /**
+     * The commands to write {@code key}'s slot with and WAIT for it on: the shared connection, or with
+     * {@link #pinsWrites()} the connection to the master that serves the slot now. A MOVED, ASK, TRYAGAIN or
+     * CLUSTERDOWN reply there is not followed: it refreshes the topology and fails the call (see {@link #unavailable}).
+     * Never throws; a failure completes the future.
+     */
+    CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> writerFor(byte[] key) {
+        try {
+            if (!pinsWrites()) {
+                return CompletableFuture.completedFuture(commands());
+            }
+            StatefulRedisClusterConnection<byte[], byte[]> current = clusterConnection();
+            RedisClusterNode master = current.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
+            if (master == null) {
+                clusterClient.refreshPartitionsAsync();
+                return CompletableFuture.failedFuture(
+                        new QueueUnavailableException("no Redis master serves the slot (topology changing)"));
+            }
+            return current.getConnectionAsync(master.getNodeId())
+                    .<RedisClusterAsyncCommands<byte[], byte[]>>thenApply(StatefulRedisConnection::async)
+                    .exceptionallyCompose(failure -> CompletableFuture.failedFuture(unavailable(failure)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(unavailable(e));
+        }
+    }
+
+    private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection() {
+        commands(); // fails fast when not connected
+        @SuppressWarnings("unchecked")
+        StatefulRedisClusterConnection<byte[], byte[]> current = (StatefulRedisClusterConnection<byte[], byte[]>) connection;
+        return current;
+    }
+
+    /** A connection of the caller's own: a plain one, or a cluster connection with node connections of its own. */
+    record Dedicated(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> commands) {
     }
 
     /**
      * Opens a new connection for blocking commands (a blocking read on the shared connection would stall every other
      * command behind it). The caller owns it and closes it; whatever is still open is closed with the link.
      */
-    StatefulRedisConnection<byte[], byte[]> openDedicatedConnection() {
+    Dedicated openDedicatedConnection() {
         if (closed) {
             throw new QueueUnavailableException("Redis link is closed");
         }
         try {
-            StatefulRedisConnection<byte[], byte[]> opened = client.connect(ByteArrayCodec.INSTANCE);
+            StatefulConnection<byte[], byte[]> opened = connect();
             dedicated.add(opened);
-            return opened;
+            if (opened instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+                connectToEveryMaster(cluster, connectTimeout(settings));
+            }
+            return new Dedicated(opened, commandsOf(opened));
         } catch (RuntimeException e) {
             noteFailure(e);
             throw new QueueUnavailableException("cannot open a Redis connection: " + lastError, e);
         }
     }
 
-    void closeDedicatedConnection(StatefulRedisConnection<byte[], byte[]> opened) {
-        dedicated.remove(opened);
-        opened.close();
+    void closeDedicatedConnection(Dedicated opened) {
+        dedicated.remove(opened.connection());
+        opened.connection().close();
+    }
+
+    private StatefulConnection<byte[], byte[]> connect() {
+        return client != null ? client.connect(ByteArrayCodec.INSTANCE) : clusterClient.connect(ByteArrayCodec.INSTANCE);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RedisClusterAsyncCommands<byte[], byte[]> commandsOf(StatefulConnection<byte[], byte[]> opened) {
+        if (opened instanceof StatefulRedisConnection<?, ?> plain) {
+            return ((StatefulRedisConnection<byte[], byte[]>) plain).async();
+        }
+        return ((StatefulRedisClusterConnection<byte[], byte[]>) opened).async();
     }
 
     /** Waits for a command bounded by the command timeout; any failure becomes {@link QueueUnavailableException}. */
@@ -265,8 +459,16 @@ public final class RedisLink implements AutoCloseable {
         }
         if (!(cause instanceof RedisCommandExecutionException)) {
             noteFailure(cause);
+        } else if (clusterClient != null && isSlotError(cause.getMessage())) {
+            // A write pinned to a node that no longer serves the slot: learn the new topology for the client's retry.
+            clusterClient.refreshPartitionsAsync();
         }
         return new QueueUnavailableException("Redis command failed: " + describe(cause), cause);
+    }
+
+    private static boolean isSlotError(String message) {
+        return message != null && SLOT_ERRORS.stream().anyMatch(code -> message.startsWith(code + " ")
+                || message.equals(code));
     }
 
     /** True if the failure is an error reply from Redis starting with {@code code}, e.g. NOSCRIPT or NOGROUP. */
@@ -279,23 +481,28 @@ public final class RedisLink implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        reactor.core.Disposable watch = topologyWatch;
+        if (watch != null) {
+            watch.dispose();
+        }
         Thread background = connector;
         if (background != null) {
             background.interrupt();
         }
-        StatefulRedisConnection<byte[], byte[]> current;
+        StatefulConnection<byte[], byte[]> current;
         synchronized (this) {
             current = connection;
             connection = null;
+            shared = null;
         }
-        for (StatefulRedisConnection<byte[], byte[]> opened : dedicated) {
+        for (StatefulConnection<byte[], byte[]> opened : dedicated) {
             opened.close();
         }
         dedicated.clear();
         if (current != null) {
             current.close();
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        anyClient().shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
@@ -307,7 +514,7 @@ public final class RedisLink implements AutoCloseable {
 
     private boolean tryConnect() {
         try {
-            StatefulRedisConnection<byte[], byte[]> opened = client.connect(ByteArrayCodec.INSTANCE);
+            StatefulConnection<byte[], byte[]> opened = connect();
             synchronized (this) {
                 if (closed) {
                     opened.closeAsync();
@@ -315,8 +522,17 @@ public final class RedisLink implements AutoCloseable {
                 }
                 connection = opened;
             }
+            if (opened instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+                connectToEveryMaster(cluster, connectTimeout(settings));
+                // A new master (failover, resharding): connect to it before commands are routed to it.
+                topologyWatch = resources.eventBus().get().filter(ClusterTopologyChangedEvent.class::isInstance)
+                        .subscribe(event -> Thread.ofVirtual().name("redis-topology")
+                                .start(() -> connectToEveryMaster(cluster, connectTimeout(settings))));
+            }
+            shared = commandsOf(opened);
             lastError = null;
-            LOG.info("Connected to Redis at {}:{}", settings.host(), settings.port());
+            LOG.info(clusterClient != null ? "Connected to the Redis Cluster of {}:{}" : "Connected to Redis at {}:{}",
+                    settings.host(), settings.port());
             return true;
         } catch (RuntimeException e) {
             noteFailure(e);

@@ -26,6 +26,15 @@ public record RedisPolicy(String evictionPolicy) {
         return parse(link.info("memory"));
     }
 
+    /**
+     * The policy of one master of {@link RedisLink#masters()} (in cluster mode each master has its own).
+     *
+     * @throws QueueUnavailableException when that master cannot be asked
+     */
+    public static Optional<RedisPolicy> of(RedisLink link, String master) {
+        return parse(link.info(master, "memory"));
+    }
+
     /** The policy in an {@code INFO memory} text. */
     static Optional<RedisPolicy> parse(String info) {
         if (info == null) {

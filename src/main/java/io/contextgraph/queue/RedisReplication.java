@@ -17,6 +17,17 @@ public record RedisReplication(int connectedReplicas) {
                 : java.util.Optional.empty();
     }
 
+    /**
+     * The count of one master of {@link RedisLink#masters()} (in cluster mode each master has its own replicas).
+     *
+     * @throws QueueUnavailableException when that master cannot be asked
+     */
+    public static java.util.Optional<RedisReplication> of(RedisLink link, String master) {
+        OptionalInt count = parse(link.info(master, "replication"));
+        return count.isPresent() ? java.util.Optional.of(new RedisReplication(count.getAsInt()))
+                : java.util.Optional.empty();
+    }
+
     /** The count in an {@code INFO replication} text. */
     static OptionalInt parse(String info) {
         if (info == null) {

@@ -6,10 +6,11 @@ import java.util.Optional;
 
 /**
  * Where and how to reach Redis: host, port, optional password, TLS, the per-command timeout, and how many replicas
- * must acknowledge a producer's write before it counts as accepted ({@code WAIT}, bounded by the command timeout).
+ * must acknowledge a producer's write before it counts as accepted ({@code WAIT}, bounded by the command timeout);
+ * {@code cluster}: the host and port are a seed node of a Redis Cluster (Lettuce's cluster client).
  */
 public record RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
-        int minReplicas) {
+        int minReplicas, boolean cluster) {
 
     public RedisSettings {
         Objects.requireNonNull(host, "host");
@@ -26,6 +27,12 @@ public record RedisSettings(String host, int port, Optional<String> password, bo
         }
     }
 
+    /** A single Redis, not a cluster. */
+    public RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout,
+            int minReplicas) {
+        this(host, port, password, tls, commandTimeout, minReplicas, false);
+    }
+
     /** Without waiting for replicas. */
     public RedisSettings(String host, int port, Optional<String> password, boolean tls, Duration commandTimeout) {
         this(host, port, password, tls, commandTimeout, 0);
@@ -40,6 +47,6 @@ public record RedisSettings(String host, int port, Optional<String> password, bo
     @Override
     public String toString() {
         return "RedisSettings[host=" + host + ", port=" + port + ", password=" + (password.isPresent() ? "***" : "none")
-                + ", tls=" + tls + ", commandTimeout=" + commandTimeout + ", minReplicas=" + minReplicas + "]";
+                + ", tls=" + tls + ", commandTimeout=" + commandTimeout + ", minReplicas=" + minReplicas + ", cluster=" + cluster + "]";
     }
 }

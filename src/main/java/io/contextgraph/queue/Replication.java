@@ -1,5 +1,6 @@
 package io.contextgraph.queue;
 
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,6 +21,11 @@ import java.util.concurrent.CompletableFuture;
  * write, so its WAIT would answer at once. (Commands unanswered when a connection drops fail with it, the link
  * rejects commands while disconnected, so only this order is possible.) So the link's connection losses are compared
  * before the write and after the WAIT's reply; a loss in between fails the call.
+ *
+ * <p><b>In cluster mode</b> the routing cluster connection spreads commands over one connection per node, and which
+ * one a keyless WAIT takes is not the write's. So a write that must be acknowledged runs on the connection to the
+ * master of its slot ({@link RedisLink#writerFor}) and its WAIT is sent on that same connection: the reasoning above
+ * holds per node connection. Losses are then counted over all connections of the client (conservative).
  */
 final class Replication {
 
@@ -44,13 +50,13 @@ final class Replication {
     }
 
     /**
-     * Sends a WAIT now; call only once the write's reply has arrived. Completes normally when enough replicas
+     * Sends a WAIT now on the connection the write ran on ({@code writer}); call only once the write's reply has arrived. Completes normally when enough replicas
      * acknowledged, otherwise with a {@link QueueUnavailableException}. Never throws itself.
      */
-    CompletableFuture<Void> acknowledged(long mark) {
+    CompletableFuture<Void> acknowledged(long mark, RedisClusterAsyncCommands<byte[], byte[]> writer) {
         CompletableFuture<Long> reply;
         try {
-            reply = link.commands().waitForReplication(minReplicas, timeoutMillis).toCompletableFuture();
+            reply = writer.waitForReplication(minReplicas, timeoutMillis).toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(link.unavailable(e));
         }
@@ -64,8 +70,8 @@ final class Replication {
     }
 
     /** As {@link #acknowledged}, waiting for the outcome. */
-    void await(long mark) {
-        check(mark, link.await(link.commands().waitForReplication(minReplicas, timeoutMillis),
+    void await(long mark, RedisClusterAsyncCommands<byte[], byte[]> writer) {
+        check(mark, link.await(writer.waitForReplication(minReplicas, timeoutMillis),
                 link.commandTimeout()));
     }
 

@@ -14,8 +14,12 @@ package io.contextgraph.queue;
  * upload id, so the stored object's key says when it was accepted (see {@link UploadIds}).
  *
  * <p>Scripts that need a per-user key (forget marker, dead-letter index, dedup entry) build it from a prefix argument,
- * because the user is only known after reading the entry; that is fine on a single (non-cluster) Redis, which is what
- * the service uses.
+ * because the user is only known after reading the entry. On a Redis Cluster that is allowed because every key of a
+ * shard carries the shard's hash tag ({@link Shards}): the prefix argument has it too, so a key built from it is in
+ * the slot of the declared keys. Every script's keys belong to one shard.
+ *
+ * <p>With shards, the order generator is the shard's: orders compare within a shard, which is where every comparison
+ * happens (an upload, its user's forget marker and the user's deletes share the user's shard).
  */
 final class StreamScripts {
 

@@ -11,7 +11,6 @@ import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.models.stream.ClaimedMessages;
 import io.lettuce.core.models.stream.PendingMessage;
 import java.net.InetAddress;
@@ -65,6 +64,14 @@ import org.slf4j.LoggerFactory;
  * {@link #handBack} throws {@link QueueUnavailableException}, nothing was lost: the task stays pending for this
  * consumer and is reclaimed (by any worker) after the visibility timeout. The caller logs and moves on.
  *
+ * <p><b>Shards.</b> Every consumer reads every shard ({@link Shards}), never two shards in one command (their keys are
+ * in different slots). Each poll starts at the next shard in turn: deletes of all shards first, then uploads shard by
+ * shard until the poll is full, so with a backlog everywhere successive polls serve successive shards and none
+ * starves, and work in a single shard is still found in the same poll. Only when every shard is empty does the poll
+ * block, on one shard (its two streams share a slot), a different one each time, and with more than one shard for at
+ * most {@link #SHARD_BLOCK}, so that new work elsewhere waits no longer than that. Reclaiming, the consumer group and
+ * dead letters are per shard as well.
+ *
  * <p>{@link #poll} is meant for one polling thread; the other methods may be called from any thread.
  */
 public final class TaskConsumer implements AutoCloseable {
@@ -73,6 +80,8 @@ public final class TaskConsumer implements AutoCloseable {
     static final int POISON_MARGIN = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
+    /** The longest a poll blocks on one shard while the others might receive work. */
+    static final Duration SHARD_BLOCK = Duration.ofMillis(250);
     private static final long RECLAIM_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     private static final String CURSOR_START = "0-0";
     private static final int MAX_REASON_LENGTH = 200;
@@ -97,22 +106,40 @@ public final class TaskConsumer implements AutoCloseable {
 
     private final RedisLink link;
     private final QueueSettings settings;
-    private final QueueKeys keys;
+    private final Shards shards;
+    private final Shard[] shardStates;
     private final String consumerName;
     private final Consumer<byte[]> me;
-    private volatile StatefulRedisConnection<byte[], byte[]> blockingConnection;
-    private boolean groupReady;
-    /** Deletes first: the order in which streams are reclaimed and read. */
-    private final List<Reclaim> reclaims;
+    private volatile RedisLink.Dedicated blockingConnection;
+    /** The shard a poll starts at, and the one it blocks on when all are empty: both go round. */
+    private int nextStart;
+    private int nextBlock;
     private volatile boolean closed;
 
     public TaskConsumer(RedisLink link, QueueSettings settings, String consumerName) {
         this.link = Objects.requireNonNull(link, "link");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.consumerName = Objects.requireNonNull(consumerName, "consumerName");
-        this.keys = new QueueKeys(settings.keyPrefix());
+        this.shards = settings.shards();
+        this.shardStates = new Shard[shards.count()];
+        for (int shard = 0; shard < shards.count(); shard++) {
+            shardStates[shard] = new Shard(shard, settings.keys(shard));
+        }
         this.me = Consumer.from(QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
-        this.reclaims = List.of(new Reclaim(TaskStream.DELETES), new Reclaim(TaskStream.UPLOADS));
+    }
+
+    /** One shard's keys, whether its consumer group is known to exist, and where its reclaims have got to. */
+    private static final class Shard {
+        final int index;
+        final QueueKeys keys;
+        /** Deletes first: the order in which streams are reclaimed and read. */
+        final List<Reclaim> reclaims = List.of(new Reclaim(TaskStream.DELETES), new Reclaim(TaskStream.UPLOADS));
+        volatile boolean groupReady;
+
+        Shard(int index, QueueKeys keys) {
+            this.index = index;
+            this.keys = keys;
+        }
     }
 
     /** Where the reclaim of idle tasks of one stream has got to. */
@@ -164,15 +191,17 @@ public final class TaskConsumer implements AutoCloseable {
             }
             // Redis came back empty (restart without persistence, failover): make the group again and carry on.
             LOG.warn("Consumer group missing; creating it again");
-            groupReady = false;
-            reclaims.forEach(reclaim -> reclaim.cursor = CURSOR_START);
+            for (Shard shard : shardStates) {
+                shard.groupReady = false;
+                shard.reclaims.forEach(reclaim -> reclaim.cursor = CURSOR_START);
+            }
             return pollOnce(max, block);
         }
     }
 
     /** The task's effect is done: acknowledge and delete it, so it no longer counts toward the queue length. */
     public void complete(Delivery delivery) {
-        StreamScripts.COMPLETE.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {keys.stream(delivery.stream())},
+        StreamScripts.COMPLETE.<Long>run(link, ScriptOutputType.INTEGER, new byte[][] {streamOf(delivery)},
                 QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(delivery.task().entryId()));
     }
 
@@ -194,6 +223,7 @@ public final class TaskConsumer implements AutoCloseable {
      */
     public StoredCompletion completeStored(Delivery delivery, long sessions) {
         Task task = delivery.task();
+        QueueKeys keys = keysOf(delivery);
         Long outcome = StreamScripts.COMPLETE_STORED.run(link, ScriptOutputType.INTEGER,
                 new byte[][] {keys.stream(delivery.stream()), keys.stats(), keys.storedContributors(),
                     keys.forget(task.user())},
@@ -218,7 +248,7 @@ public final class TaskConsumer implements AutoCloseable {
         }
         long idleMs = settings.visibilityTimeout().toMillis() - backoffMillis(delivery.attempt());
         // JUSTID: this claim must not count as a delivery; the reclaim after the back-off will.
-        link.await(link.commands().xclaim(keys.stream(delivery.stream()), me,
+        link.await(link.commands().xclaim(streamOf(delivery), me,
                 new XClaimArgs().minIdleTime(0).idle(idleMs).justid(), delivery.task().entryId()));
     }
 
@@ -244,11 +274,12 @@ public final class TaskConsumer implements AutoCloseable {
      */
     public long extendLeases(Collection<Delivery> deliveries) {
         long kept = 0;
-        for (TaskStream stream : TaskStream.values()) {
-            List<Delivery> ofStream = deliveries.stream().filter(d -> d.stream() == stream).toList();
-            if (ofStream.isEmpty()) {
-                continue;
-            }
+        Map<Integer, Map<TaskStream, List<Delivery>>> byStream = new java.util.TreeMap<>();
+        for (Delivery delivery : deliveries) {
+            byStream.computeIfAbsent(delivery.shard(), shard -> new java.util.EnumMap<>(TaskStream.class))
+                    .computeIfAbsent(delivery.stream(), stream -> new ArrayList<>()).add(delivery);
+        }
+        for (List<Delivery> ofStream : byStream.values().stream().flatMap(m -> m.values().stream()).toList()) {
             byte[][] args = new byte[2 + ofStream.size()][];
             args[0] = QueueKeys.bytes(QueueKeys.GROUP);
             args[1] = QueueKeys.bytes(consumerName);
@@ -256,7 +287,8 @@ public final class TaskConsumer implements AutoCloseable {
             for (Delivery delivery : ofStream) {
                 args[at++] = QueueKeys.bytes(delivery.task().entryId());
             }
-            Long owned = EXTEND_LEASES.run(link, ScriptOutputType.INTEGER, new byte[][] {keys.stream(stream)}, args);
+            Long owned = EXTEND_LEASES.run(link, ScriptOutputType.INTEGER,
+                    new byte[][] {streamOf(ofStream.get(0))}, args);
             kept += owned == null ? 0 : owned;
         }
         return kept;
@@ -271,7 +303,7 @@ public final class TaskConsumer implements AutoCloseable {
      *         task was dropped or no longer exists
      */
     public Optional<String> deadLetter(Delivery delivery, String reason) {
-        return deadLetter(delivery.stream(), delivery.task().entryId(), delivery.attempt(), reason);
+        return deadLetter(shardOf(delivery), delivery.stream(), delivery.task().entryId(), delivery.attempt(), reason);
     }
 
     /**
@@ -279,7 +311,7 @@ public final class TaskConsumer implements AutoCloseable {
      * not use up an attempt.
      */
     public void handBack(Delivery delivery) {
-        link.await(link.commands().xclaim(keys.stream(delivery.stream()), me,
+        link.await(link.commands().xclaim(streamOf(delivery), me,
                 new XClaimArgs().minIdleTime(0).idle(settings.visibilityTimeout().toMillis())
                         .retryCount(Math.max(0, delivery.attempt() - 1)).justid(),
                 delivery.task().entryId()));
@@ -293,22 +325,40 @@ public final class TaskConsumer implements AutoCloseable {
     public void close() {
         // Not synchronized: closing the connection is what ends a poll blocked in XREADGROUP.
         closed = true;
-        StatefulRedisConnection<byte[], byte[]> connection = blockingConnection;
+        RedisLink.Dedicated connection = blockingConnection;
         blockingConnection = null;
         if (connection != null) {
             link.closeDedicatedConnection(connection);
         }
-        if (groupReady) {
+        for (Shard shard : shardStates) {
+            if (!shard.groupReady) {
+                continue;
+            }
             for (TaskStream stream : TaskStream.values()) {
                 try {
                     StreamScripts.RETIRE_CONSUMER.<Long>run(link, ScriptOutputType.INTEGER,
-                            new byte[][] {keys.stream(stream)}, QueueKeys.bytes(QueueKeys.GROUP),
+                            new byte[][] {shard.keys.stream(stream)}, QueueKeys.bytes(QueueKeys.GROUP),
                             QueueKeys.bytes(consumerName));
                 } catch (QueueUnavailableException e) {
                     LOG.debug("Consumer not retired: Redis unavailable");
                 }
             }
         }
+    }
+
+    private Shard shardOf(Delivery delivery) {
+        if (delivery.shard() >= shardStates.length) {
+            throw new IllegalArgumentException("no shard " + delivery.shard() + " of " + shardStates.length);
+        }
+        return shardStates[delivery.shard()];
+    }
+
+    private QueueKeys keysOf(Delivery delivery) {
+        return shardOf(delivery).keys;
+    }
+
+    private byte[] streamOf(Delivery delivery) {
+        return keysOf(delivery).stream(delivery.stream());
     }
 
     long backoffMillis(long attempt) {
@@ -319,15 +369,20 @@ public final class TaskConsumer implements AutoCloseable {
     }
 
     private List<Delivery> pollOnce(int max, Duration block) {
-        ensureGroup();
+        ensureGroups();
+        int start = nextStart;
+        nextStart = (start + 1) % shardStates.length;
         List<Delivery> deliveries = new ArrayList<>();
-        for (Reclaim reclaim : reclaims) {
-            if (deliveries.size() < max) {
-                deliveries.addAll(reclaimIdle(reclaim, max - deliveries.size()));
+        for (int i = 0; i < shardStates.length; i++) {
+            Shard shard = shardStates[(start + i) % shardStates.length];
+            for (Reclaim reclaim : shard.reclaims) {
+                if (deliveries.size() < max) {
+                    deliveries.addAll(reclaimIdle(shard, reclaim, max - deliveries.size()));
+                }
             }
         }
         if (deliveries.size() < max) {
-            deliveries.addAll(readNew(max - deliveries.size(), deliveries.isEmpty() ? block : Duration.ZERO));
+            deliveries.addAll(readNew(start, max - deliveries.size(), deliveries.isEmpty() ? block : Duration.ZERO));
         }
         return withForgetMarkers(deliveries);
     }
@@ -344,8 +399,12 @@ public final class TaskConsumer implements AutoCloseable {
         if (users.isEmpty()) {
             return deliveries;
         }
-        byte[][] markerKeys = users.stream().map(keys::forget).toArray(byte[][]::new);
-        List<KeyValue<byte[], byte[]>> values = link.await(link.commands().mget(markerKeys)); // in the keys' order
+        Map<String, Integer> shardOfUser = new HashMap<>();
+        deliveries.forEach(d -> shardOfUser.putIfAbsent(d.task().user(), d.shard()));
+        byte[][] markerKeys = users.stream().map(user -> shardStates[shardOfUser.get(user)].keys.forget(user))
+                .toArray(byte[][]::new);
+        // In cluster mode Lettuce splits the MGET by slot and puts the replies back in the keys' order.
+        List<KeyValue<byte[], byte[]>> values = link.await(link.commands().mget(markerKeys));
         Map<String, String> markers = new HashMap<>();
         for (int i = 0; i < users.size(); i++) {
             if (values.get(i).hasValue()) {
@@ -360,26 +419,28 @@ public final class TaskConsumer implements AutoCloseable {
             boolean covered = marker != null && StreamIds.compare(marker, task.orderId()) > 0;
             boolean tooOld = task.type() == TaskType.UPLOAD && StreamIds.millis(task.orderId()) <= oldestJudged;
             marked.add(covered || tooOld
-                    ? new Delivery(task, delivery.attempt(), true, delivery.stream()) : delivery);
+                    ? new Delivery(task, delivery.attempt(), true, delivery.stream(), delivery.shard()) : delivery);
         }
         return marked;
     }
 
-    private void ensureGroup() {
-        if (groupReady) {
-            return;
+    private void ensureGroups() {
+        for (Shard shard : shardStates) {
+            if (shard.groupReady) {
+                continue;
+            }
+            // From 0, not $: finished tasks are deleted, so everything in the stream is unfinished work, including
+            // tasks that a producer added after Redis lost the group and before this consumer noticed.
+            for (TaskStream stream : TaskStream.values()) {
+                createGroup(shard.keys.stream(stream));
+            }
+            shard.groupReady = true;
         }
-        // From 0, not $: finished tasks are deleted, so everything in the stream is unfinished work, including
-        // tasks that a producer added after Redis lost the group and before this consumer noticed.
-        for (TaskStream stream : TaskStream.values()) {
-            createGroup(stream);
-        }
-        groupReady = true;
     }
 
-    private void createGroup(TaskStream stream) {
+    private void createGroup(byte[] streamKey) {
         try {
-            link.await(link.commands().xgroupCreate(XReadArgs.StreamOffset.from(keys.stream(stream), "0"),
+            link.await(link.commands().xgroupCreate(XReadArgs.StreamOffset.from(streamKey, "0"),
                     QueueKeys.bytes(QueueKeys.GROUP), XGroupCreateArgs.Builder.mkstream()));
         } catch (QueueUnavailableException e) {
             if (!RedisLink.isErrorReply(e, "BUSYGROUP")) {
@@ -388,12 +449,12 @@ public final class TaskConsumer implements AutoCloseable {
         }
     }
 
-    private List<Delivery> reclaimIdle(Reclaim reclaim, int max) {
+    private List<Delivery> reclaimIdle(Shard shard, Reclaim reclaim, int max) {
         long now = System.nanoTime();
         if (CURSOR_START.equals(reclaim.cursor) && now - reclaim.nextNanos < 0) {
             return List.of();
         }
-        byte[] streamKey = keys.stream(reclaim.stream);
+        byte[] streamKey = shard.keys.stream(reclaim.stream);
         ClaimedMessages<byte[], byte[]> claimed = link.await(link.commands().xautoclaim(streamKey,
                 new XAutoClaimArgs<byte[]>().consumer(me).minIdleTime(settings.visibilityTimeout())
                         .startId(reclaim.cursor).count(max)));
@@ -419,28 +480,35 @@ public final class TaskConsumer implements AutoCloseable {
             }
             long attempt = pending.get(0).getRedeliveryCount();
             if (attempt > (long) settings.maxAttempts() + POISON_MARGIN) {
-                deadLetter(reclaim.stream, message.getId(), attempt,
+                deadLetter(shard, reclaim.stream, message.getId(), attempt,
                         "delivered " + attempt + " times without finishing");
                 continue;
             }
-            toDelivery(reclaim.stream, message, attempt).ifPresent(deliveries::add);
+            toDelivery(shard, reclaim.stream, message, attempt).ifPresent(deliveries::add);
         }
         return deliveries;
     }
 
     /**
-     * New tasks, deletes first: up to {@code count} deletes without waiting, then uploads for the places left. Only
-     * when neither stream has any does it wait (up to {@code block}) on both at once, asking each for one task; if
-     * both answer and only one place is free, the upload is handed back at once (no attempt used) rather than held
-     * without a place to run in.
+     * New tasks, deletes first: up to {@code count} deletes of all shards without waiting, then uploads for the places
+     * left, shard by shard from {@code start}. Only when no stream has any does it wait (up to {@code block}, with
+     * more than one shard at most {@link #SHARD_BLOCK}) on both streams of one shard at once, asking each for one
+     * task; if both answer and only one place is free, the upload is handed back at once (no attempt used) rather
+     * than held without a place to run in.
      */
-    private List<Delivery> readNew(int count, Duration block) {
-        List<Delivery> deliveries = new ArrayList<>(read(TaskStream.DELETES, count, Duration.ZERO));
-        if (deliveries.size() < count) {
-            deliveries.addAll(read(TaskStream.UPLOADS, count - deliveries.size(), Duration.ZERO));
+    private List<Delivery> readNew(int start, int count, Duration block) {
+        List<Delivery> deliveries = new ArrayList<>();
+        for (TaskStream stream : List.of(TaskStream.DELETES, TaskStream.UPLOADS)) {
+            for (int i = 0; i < shardStates.length && deliveries.size() < count; i++) {
+                Shard shard = shardStates[(start + i) % shardStates.length];
+                deliveries.addAll(read(shard, stream, count - deliveries.size(), Duration.ZERO));
+            }
         }
         if (deliveries.isEmpty() && !block.isNegative() && !block.isZero()) {
-            deliveries.addAll(read(null, 1, block));
+            Shard shard = shardStates[nextBlock];
+            nextBlock = (nextBlock + 1) % shardStates.length;
+            Duration wait = shardStates.length > 1 && block.compareTo(SHARD_BLOCK) > 0 ? SHARD_BLOCK : block;
+            deliveries.addAll(read(shard, null, 1, wait));
             while (deliveries.size() > count) {
                 handBack(deliveries.remove(deliveries.size() - 1)); // the deletes come first: an upload goes back
             }
@@ -448,41 +516,46 @@ public final class TaskConsumer implements AutoCloseable {
         return deliveries;
     }
 
-    /** One XREADGROUP of new entries from one stream, or from both ({@code stream} null; deletes listed first). */
+    /**
+     * One XREADGROUP of new entries from one stream of a shard, or from both ({@code stream} null; deletes listed
+     * first).
+     */
     @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; nothing unsafe
-    private List<Delivery> read(TaskStream stream, int count, Duration block) {
+    private List<Delivery> read(Shard shard, TaskStream stream, int count, Duration block) {
         XReadArgs args = XReadArgs.Builder.count(count);
         if (!block.isNegative() && !block.isZero()) {
             args.block(block); // never BLOCK 0: that would wait forever
         }
         List<TaskStream> streams = stream == null ? List.of(TaskStream.DELETES, TaskStream.UPLOADS) : List.of(stream);
         XReadArgs.StreamOffset<byte[]>[] offsets = streams.stream()
-                .map(s -> XReadArgs.StreamOffset.lastConsumed(keys.stream(s))).toArray(XReadArgs.StreamOffset[]::new);
-        List<StreamMessage<byte[], byte[]>> messages = link.await(blockingConnection().async()
+                .map(s -> XReadArgs.StreamOffset.lastConsumed(shard.keys.stream(s)))
+                .toArray(XReadArgs.StreamOffset[]::new);
+        List<StreamMessage<byte[], byte[]>> messages = link.await(blockingConnection().commands()
                 .xreadgroup(me, args, offsets), block);
         List<Delivery> deliveries = new ArrayList<>();
         if (messages != null) {
-            byte[] deletes = keys.deletes();
+            byte[] deletes = shard.keys.deletes();
             for (StreamMessage<byte[], byte[]> message : messages) {
                 TaskStream from = java.util.Arrays.equals(message.getStream(), deletes)
                         ? TaskStream.DELETES : TaskStream.UPLOADS;
-                toDelivery(from, message, 1).ifPresent(deliveries::add);
+                toDelivery(shard, from, message, 1).ifPresent(deliveries::add);
             }
         }
         return deliveries;
     }
 
-    private Optional<Delivery> toDelivery(TaskStream stream, StreamMessage<byte[], byte[]> message, long attempt) {
+    private Optional<Delivery> toDelivery(Shard shard, TaskStream stream, StreamMessage<byte[], byte[]> message,
+            long attempt) {
         Optional<Task> task = TaskEntries.task(message);
         if (task.isEmpty()) {
-            deadLetter(stream, message.getId(), attempt, "malformed entry");
+            deadLetter(shard, stream, message.getId(), attempt, "malformed entry");
             return Optional.empty();
         }
-        return Optional.of(new Delivery(task.get(), attempt, false, stream));
+        return Optional.of(new Delivery(task.get(), attempt, false, stream, shard.index));
     }
 
-    private StatefulRedisConnection<byte[], byte[]> blockingConnection() {
-        StatefulRedisConnection<byte[], byte[]> connection = blockingConnection;
+    private RedisLink.Dedicated blockingConnection() {
+        RedisLink.Dedicated connection = blockingConnection;
         if (connection == null) {
             connection = link.openDedicatedConnection();
             blockingConnection = connection;
@@ -494,8 +567,10 @@ public final class TaskConsumer implements AutoCloseable {
         return connection;
     }
 
-    private Optional<String> deadLetter(TaskStream stream, String entryId, long attempt, String reason) {
+    private Optional<String> deadLetter(Shard shard, TaskStream stream, String entryId, long attempt,
+            String reason) {
         String shortReason = shorten(reason);
+        QueueKeys keys = shard.keys;
         List<Object> reply = StreamScripts.DEAD_LETTER.run(link, ScriptOutputType.MULTI,
                 new byte[][] {keys.stream(stream), keys.dead(), keys.deletes()}, QueueKeys.bytes(QueueKeys.GROUP),
                 QueueKeys.bytes(entryId), QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
@@ -503,7 +578,7 @@ public final class TaskConsumer implements AutoCloseable {
                 QueueKeys.bytes(settings.deadLetterRetention().toMillis() + INDEX_TTL_SLACK_MILLIS));
         long outcome = reply == null || reply.isEmpty() ? 0 : (Long) reply.get(0);
         if (outcome == 1) {
-            String parked = QueueKeys.text((byte[]) reply.get(1));
+            String parked = shards.label(shard.index, QueueKeys.text((byte[]) reply.get(1)));
             // Both IDs: the task's, as earlier lines about it said, and the dead letter's, as dead-letters list shows.
             LOG.warn("Task {} parked as dead letter {} after attempt {}: {}", entryId, parked, attempt, shortReason);
             return Optional.of(parked);

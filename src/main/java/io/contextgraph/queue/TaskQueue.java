@@ -1,12 +1,20 @@
 package io.contextgraph.queue;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The producer side of the queue, used by the web role: atomic scripts check the cap and append the tasks (a delete
@@ -24,6 +32,11 @@ import java.util.function.Supplier;
  * <p>Thread-safe. Uploads of concurrent callers travel together in one script call (see {@link UploadBatcher}); every
  * caller still returns only after Redis replied for its own upload. Deletes go one script call each. All share the
  * link's single connection, which pipelines their commands.
+ *
+ * <p><b>Shards.</b> A user's uploads and deletes all go to the user's shard ({@link Shards#of}): its streams, order
+ * generator, forget marker and dedup entries share one hash tag, so each script runs on one slot and the delete
+ * order guarantees hold per shard, which is all they need (they only ever compare tasks of one user). Each shard
+ * has its own batcher and its share of the cap.
  */
 public final class TaskQueue {
 
@@ -32,9 +45,11 @@ public final class TaskQueue {
 
     private final RedisLink link;
     private final QueueSettings settings;
-    private final QueueKeys keys;
+    private final Shards shards;
     private final Replication replication;
-    private final UploadBatcher uploads;
+    /** Per shard. */
+    private final QueueKeys[] keys;
+    private final UploadBatcher[] uploads;
     private final long uploadBoundNanos;
 
     public TaskQueue(RedisLink link, QueueSettings settings) {
@@ -45,11 +60,16 @@ public final class TaskQueue {
     TaskQueue(RedisLink link, QueueSettings settings, int maxBatchUploads, int maxBatchBytes) {
         this.link = Objects.requireNonNull(link, "link");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.keys = new QueueKeys(settings.keyPrefix());
+        this.shards = settings.shards();
         long commandTimeoutNanos = link.commandTimeout().toNanos();
         this.replication = new Replication(link);
-        this.uploads = new UploadBatcher(link, replication, keys, settings.maxLength(), settings.dedupWindow(),
-                commandTimeoutNanos, maxBatchUploads, maxBatchBytes);
+        this.keys = new QueueKeys[shards.count()];
+        this.uploads = new UploadBatcher[shards.count()];
+        for (int shard = 0; shard < shards.count(); shard++) {
+            keys[shard] = settings.keys(shard);
+            uploads[shard] = new UploadBatcher(link, replication, keys[shard], settings.shardMaxLength(),
+                    settings.dedupWindow(), commandTimeoutNanos, maxBatchUploads, maxBatchBytes);
+        }
         // Sent within the command timeout, the script's reply within another, and the replicas' WAIT within a third.
         this.uploadBoundNanos = (replication.required() ? 3 : 2) * commandTimeoutNanos + AWAIT_SLACK_NANOS;
     }
@@ -63,7 +83,7 @@ public final class TaskQueue {
         Objects.requireNonNull(body, "body");
         PendingUpload upload = new PendingUpload(user, body, digest(user, body), System.currentTimeMillis(),
                 System.nanoTime());
-        uploads.submit(upload);
+        uploads[shards.of(user)].submit(upload);
         return upload.await(uploadBoundNanos);
     }
 
@@ -73,10 +93,12 @@ public final class TaskQueue {
      */
     public String enqueueDelete(String user) {
         Objects.requireNonNull(user, "user");
-        byte[] order = durably(() -> StreamScripts.ENQUEUE_DELETE.<byte[]>run(link, ScriptOutputType.VALUE,
-                new byte[][] {keys.deletes(), keys.stats(), keys.forget(user), keys.order()},
-                QueueKeys.bytes(settings.maxLength()), QueueKeys.bytes(user),
-                QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(settings.forgetMarkerTtl().toMillis())));
+        QueueKeys at = keys[shards.of(user)];
+        byte[][] scriptKeys = {at.deletes(), at.stats(), at.forget(user), at.order()};
+        byte[][] args = {QueueKeys.bytes(settings.shardMaxLength()), QueueKeys.bytes(user),
+            QueueKeys.bytes(System.currentTimeMillis()), QueueKeys.bytes(settings.forgetMarkerTtl().toMillis())};
+        byte[] order = durably(scriptKeys[0], writer -> StreamScripts.ENQUEUE_DELETE.<byte[]>run(link, writer,
+                ScriptOutputType.VALUE, scriptKeys, args));
         if (order == null) {
             throw new QueueFullException("the delete queue is full");
         }
@@ -87,23 +109,57 @@ public final class TaskQueue {
      * Runs a write and, with {@code REDIS_MIN_REPLICAS} set, returns only once that many replicas acknowledged it
      * (see {@link Replication}); otherwise throws {@link QueueUnavailableException}.
      */
-    private <T> T durably(Supplier<T> write) {
+    private <T> T durably(byte[] key, Function<RedisClusterAsyncCommands<byte[], byte[]>, T> write) {
         if (!replication.required()) {
-            return write.get();
+            return write.apply(link.commands());
         }
         long mark = replication.mark();
-        T result = write.get();
-        replication.await(mark);
+        RedisClusterAsyncCommands<byte[], byte[]> writer = waitFor(link.writerFor(key));
+        T result = write.apply(writer);
+        replication.await(mark, writer);
         return result;
+    }
+
+    private <T> T waitFor(CompletableFuture<T> future) {
+        try {
+            return future.get(link.commandTimeout().toMillis() + AWAIT_SLACK_NANOS / 1_000_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw link.unavailable(e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            throw new QueueUnavailableException("no connection to the Redis master of the user's shard", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueUnavailableException("interrupted while connecting to Redis", e);
+        }
     }
 
     /** The number of unfinished tasks, uploads and deletes (finished ones are deleted from the streams). */
     public long length() {
-        var uploadsLength = link.commands().xlen(keys.tasks());
-        var deletesLength = link.commands().xlen(keys.deletes());
-        Long u = link.await(uploadsLength);
-        Long d = link.await(deletesLength);
-        return (u == null ? 0 : u) + (d == null ? 0 : d);
+        long total = 0;
+        for (long shard : lengths()) {
+            total += shard;
+        }
+        return total;
+    }
+
+    /** {@link #length()} per shard, by shard number (all read in one pipelined round). */
+    public long[] lengths() {
+        List<RedisFuture<Long>> replies = new ArrayList<>();
+        for (QueueKeys shard : keys) {
+            replies.add(link.commands().xlen(shard.tasks()));
+            replies.add(link.commands().xlen(shard.deletes()));
+        }
+        long[] lengths = new long[keys.length];
+        for (int i = 0; i < replies.size(); i++) {
+            Long length = link.await(replies.get(i));
+            lengths[i / 2] += length == null ? 0 : length;
+        }
+        return lengths;
+    }
+
+    /** How the queue is split. */
+    public Shards shards() {
+        return shards;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.contextgraph.queue;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>With {@code REDIS_MIN_REPLICAS} set, a batch counts as written only once that many replicas acknowledged it: one
  * {@code WAIT} per batch, so the replication round trip is shared by every upload in it (see {@link Replication}).
+ *
+ * <p>One batcher per shard: a batch never mixes shards, so each script call writes one hash-tagged slot.
  *
  * <p>Exactly one thread at a time is the sender: whoever sets {@link #sending}. It sends a batch and hands the role
  * over to the reply's callback, which settles every upload of the batch (success or failure alike) and sends the next
@@ -154,15 +157,23 @@ final class UploadBatcher {
             args[at++] = QueueKeys.bytes(upload.digest());
             args[at++] = upload.body();
         }
-        long mark = replication.mark();
-        CompletableFuture<List<Object>> written =
-                StreamScripts.ENQUEUE_UPLOADS.runAsync(link, ScriptOutputType.MULTI, keys, args);
         if (!replication.required()) {
-            return written;
+            return StreamScripts.ENQUEUE_UPLOADS.runAsync(link, ScriptOutputType.MULTI, keys, args);
         }
-        // One WAIT for the whole batch, sent when the script's reply is back rather than pipelined behind it: after a
-        // NOSCRIPT the EVAL that loads the script again is sent later and would not be covered by an earlier WAIT.
-        return written.thenCompose(reply -> replication.acknowledged(mark).thenApply(acknowledged -> reply));
+        long mark = replication.mark();
+        return link.writerFor(keys[0]).thenCompose(writer -> durably(writer, mark, args));
+    }
+
+    /**
+     * The script and one WAIT for the whole batch on the same connection, the WAIT sent when the script's reply is
+     * back rather than pipelined behind it: after a NOSCRIPT the EVAL that loads the script again is sent later and
+     * would not be covered by an earlier WAIT.
+     */
+    private CompletableFuture<List<Object>> durably(RedisClusterAsyncCommands<byte[], byte[]> writer, long mark,
+            byte[][] args) {
+        CompletableFuture<List<Object>> written =
+                StreamScripts.ENQUEUE_UPLOADS.runAsync(link, writer, ScriptOutputType.MULTI, keys, args);
+        return written.thenCompose(reply -> replication.acknowledged(mark, writer).thenApply(acknowledged -> reply));
     }
 
     /** Reports the outcome to every upload of the batch; never throws, so that the sending always goes on. */

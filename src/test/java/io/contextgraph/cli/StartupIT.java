@@ -105,6 +105,24 @@ class StartupIT {
     }
 
     @Test
+    void aRoleWithAnotherShardCountThanTheQueueInRedisStopsWithOneLineNamingQueueShards() throws Exception {
+        try (RedisServer redis = new RedisServer()) {
+            try (RoleProcess first = RoleProcess.builder("web").name("shards-4").redis(redis.port())
+                    .env("QUEUE_SHARDS", "4").start().awaitHttp(Duration.ofSeconds(60))) {
+                assertThat(redis.cli("GET", "cg:shards")).isEqualTo("4");
+                try (RoleProcess other = RoleProcess.builder("web").name("shards-1").redis(redis.port()).start()) {
+                    assertThat(other.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+                    // The log lines before it are JSON; the one plain line is the last.
+                    assertThat(other.output().strip().lines().filter(line -> !line.startsWith("{")).toList())
+                            .containsExactly("contextgraph: configuration error: QUEUE_SHARDS: is 1 but the queue in "
+                                    + "Redis has 4 shards (cg:shards); every role must use QUEUE_SHARDS=4: changing it "
+                                    + "needs a drain (docs/operations.md)");
+                }
+            }
+        }
+    }
+
+    @Test
     void webOnATakenPortStopsWithOneLineNamingPort() throws Exception {
         try (RedisServer redis = new RedisServer(); ServerSocket taken = takenPort()) {
             try (RoleProcess web = RoleProcess.builder("web").name("taken-port").redis(redis.port())

@@ -72,6 +72,27 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void clusterModeDefaultsToSixteenShardsAndNeedsARealRedis() {
+        Settings single = SettingsLoader.load(Role.WEB, env());
+        assertThat(single.redis().cluster()).isFalse();
+        assertThat(single.queue().shards()).isEqualTo(1);
+        Settings cluster = SettingsLoader.load(Role.WEB, env("REDIS_CLUSTER", "true"));
+        assertThat(cluster.redis().cluster()).isTrue();
+        assertThat(cluster.queue().shards()).isEqualTo(16);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "REDIS_CLUSTER", "true",
+                "QUEUE_SHARDS", "3")).queue().shards()).isEqualTo(3);
+        assertThat(SettingsLoader.load(Role.ADMIN, env("QUEUE_SHARDS", "1024")).queue().shards()).isEqualTo(1024);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_SHARDS", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("QUEUE_SHARDS");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WEB, env("QUEUE_SHARDS", "1025")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("QUEUE_SHARDS");
+        assertThatThrownBy(() -> SettingsLoader.load(Role.STANDALONE, env("REDIS_CLUSTER", "true")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("REDIS_CLUSTER: needs REDIS_HOST");
+        assertThat(SettingsLoader.load(Role.STANDALONE, env("REDIS_HOST", "cache", "REDIS_CLUSTER", "true"))
+                .redis().cluster()).isTrue();
+    }
+
+    @Test
     void theInflightBudgetIsAQuarterOfTheHeapUnlessSet() {
         assertThat(SettingsLoader.load(Role.WEB, env()).web().maxInflightBytes())
                 .isEqualTo(Runtime.getRuntime().maxMemory() / 4);

@@ -1,0 +1,333 @@
+package io.contextgraph.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.contextgraph.testing.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The queue split into shards: on one redis-server with QUEUE_SHARDS=4, and on a Redis Cluster of 3 masters (each
+ * with a replica) with the cluster client. Uploads of many users spread over every shard (and master) and are each
+ * delivered once; a backlog on one shard does not starve another; deletes are exact per shard; with
+ * REDIS_MIN_REPLICAS the WAIT runs on the master that took the write.
+ */
+@Timeout(180)
+class ShardedQueueIT {
+
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    static QueueSettings settings(Shards shards, int maxAttempts) {
+        return new QueueSettings("s" + PREFIXES.incrementAndGet() + ":", 1000, Duration.ofSeconds(2), maxAttempts,
+                Duration.ofMillis(100), Duration.ofDays(30)).withShards(shards);
+    }
+
+    /** A user token of the given shard. */
+    static String userOf(Shards shards, int shard) {
+        for (int i = 0; ; i++) {
+            String user = "user-" + shard + "-" + i;
+            if (shards.of(user) == shard) {
+                return user;
+            }
+        }
+    }
+
+    /** Uploads of 200 users, all delivered once to one consumer, and their shards. */
+    static void everyUploadIsDeliveredOnce(RedisLink link, QueueSettings settings) {
+        TaskQueue queue = new TaskQueue(link, settings);
+        Map<String, String> userOfUpload = new HashMap<>();
+        Set<Integer> shardsUsed = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            String user = "spread-" + i;
+            userOfUpload.put(queue.enqueueUpload(user, new byte[] {(byte) i}), user);
+            shardsUsed.add(settings.shards().of(user));
+        }
+        assertThat(shardsUsed).hasSize(settings.shards().count());
+        long[] lengths = queue.lengths();
+        assertThat(lengths).hasSize(settings.shards().count()).doesNotContain(0L);
+        assertThat(queue.length()).isEqualTo(200);
+
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "spread")) {
+            Set<String> delivered = new HashSet<>();
+            List<Delivery> got = QueueTestBed.pollUntil(consumer, 200, Duration.ofSeconds(60));
+            for (Delivery delivery : got) {
+                assertThat(delivered.add(delivery.task().uploadId())).as("delivered once").isTrue();
+                assertThat(delivery.task().user()).isEqualTo(userOfUpload.get(delivery.task().uploadId()));
+                assertThat(delivery.shard()).isEqualTo(settings.shards().of(delivery.task().user()));
+                consumer.completeStored(delivery, 1);
+            }
+            assertThat(delivered).isEqualTo(userOfUpload.keySet());
+            assertThat(consumer.poll(10, Duration.ofMillis(300))).isEmpty();
+        }
+        assertThat(queue.length()).isZero();
+        Map<String, Long> stats = new QueueStats(link, settings).snapshot();
+        assertThat(stats).containsEntry("uploads_accepted", 200L).containsEntry("sessions_stored", 200L)
+                .containsEntry("queue_length", 0L);
+        assertThat(stats.get("contributors_estimate")).isBetween(190L, 210L);
+    }
+
+    /** A backlog of 20 on one shard, then one upload on another: it comes within as many polls as there are shards. */
+    static void aBacklogOnOneShardDoesNotStarveAnother(RedisLink link, QueueSettings settings) {
+        Shards shards = settings.shards();
+        TaskQueue queue = new TaskQueue(link, settings);
+        String busy = userOf(shards, 1);
+        for (int i = 0; i < 20; i++) {
+            queue.enqueueUpload(busy, new byte[] {(byte) i});
+        }
+        String other = userOf(shards, 2);
+        String lone = queue.enqueueUpload(other, new byte[] {42});
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "fair")) {
+            List<String> seen = new ArrayList<>();
+            for (int poll = 0; poll < shards.count(); poll++) {
+                List<Delivery> got = consumer.poll(1, Duration.ZERO);
+                assertThat(got).hasSize(1);
+                seen.add(got.get(0).task().uploadId());
+            }
+            assertThat(seen).as("the lone upload within " + shards.count() + " polls").contains(lone);
+        }
+    }
+
+    /** A delete covers exactly its user's earlier uploads, in the user's shard; other users stay. */
+    static void aDeleteIsExactPerShard(RedisLink link, QueueSettings settings, RedisServer anyNode) {
+        Shards shards = settings.shards();
+        TaskQueue queue = new TaskQueue(link, settings);
+        String forgotten = userOf(shards, 0);
+        String kept = userOf(shards, 3);
+        String before = queue.enqueueUpload(forgotten, new byte[] {1});
+        String keptId = queue.enqueueUpload(kept, new byte[] {2});
+        String order = queue.enqueueDelete(forgotten);
+        String after = queue.enqueueUpload(forgotten, new byte[] {3});
+        assertThat(StreamIds.compare(order, "0-1")).isPositive();
+
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "deletes")) {
+            List<Delivery> got = QueueTestBed.pollUntil(consumer, 4, Duration.ofSeconds(20));
+            assertThat(got).hasSize(4);
+            assertThat(got.get(0).task().type()).as("the delete first").isEqualTo(TaskType.DELETE);
+            assertThat(got.get(0).shard()).isZero();
+            assertThat(got.get(0).stream()).isEqualTo(TaskStream.DELETES);
+            Map<String, Delivery> uploads = new HashMap<>();
+            got.stream().filter(d -> d.task().type() == TaskType.UPLOAD).forEach(d -> uploads.put(d.task().uploadId(), d));
+            assertThat(uploads.get(before).coveredWhenPolled()).isTrue();
+            assertThat(uploads.get(after).coveredWhenPolled()).isFalse();
+            assertThat(uploads.get(keptId).coveredWhenPolled()).isFalse();
+            assertThat(consumer.completeStored(uploads.get(before), 1)).isEqualTo(TaskConsumer.StoredCompletion.COVERED);
+            assertThat(consumer.completeStored(uploads.get(after), 1)).isNotEqualTo(TaskConsumer.StoredCompletion.COVERED);
+            assertThat(consumer.completeStored(uploads.get(keptId), 1)).isNotEqualTo(TaskConsumer.StoredCompletion.COVERED);
+        }
+        // The marker lives in the user's shard only (redis-cli -c follows the cluster's redirections).
+        String prefix = settings.keyPrefix();
+        assertThat(cliFollowing(anyNode, "GET", prefix + "{0}:forget:" + forgotten)).isEqualTo(order);
+        for (int shard = 1; shard < shards.count(); shard++) {
+            assertThat(cliFollowing(anyNode, "EXISTS", prefix + "{" + shard + "}:forget:" + forgotten)).isEqualTo("0");
+        }
+    }
+
+    /** A parked task's ID names its shard, in the consumer's answer, in the listing, and for replay. */
+    static void deadLettersNameTheirShard(RedisLink link, QueueSettings settings) {
+        Shards shards = settings.shards();
+        TaskQueue queue = new TaskQueue(link, settings);
+        String user = userOf(shards, 3);
+        String uploadId = queue.enqueueUpload(user, new byte[] {9});
+        DeadLetters deadLetters = new DeadLetters(link, settings);
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "parks")) {
+            Delivery delivery = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(10)).get(0);
+            Optional<String> parked = consumer.deadLetter(delivery, "test");
+            assertThat(parked).hasValueSatisfying(id -> assertThat(id).startsWith("3/"));
+            assertThat(deadLetters.list(TaskType.UPLOAD, 10)).singleElement()
+                    .satisfies(letter -> assertThat(letter.id()).isEqualTo(parked.get()));
+            assertThat(deadLetters.replay(Optional.of(parked.get().substring(2)))).as("without its shard").isZero();
+            assertThat(deadLetters.replay(parked)).isEqualTo(1);
+            List<Delivery> again = QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(10));
+            assertThat(again).singleElement().satisfies(d -> {
+                assertThat(d.task().uploadId()).isEqualTo(uploadId);
+                assertThat(d.shard()).isEqualTo(3);
+            });
+            consumer.complete(again.get(0));
+        }
+        assertThat(deadLetters.list(10)).isEmpty();
+    }
+
+    private static String cliFollowing(RedisServer node, String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "-c";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return node.cli(all);
+    }
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class OnOneRedisServer {
+        private final Shards shards = Shards.of(4, false);
+        private RedisServer server;
+        private RedisLink link;
+
+        @BeforeAll
+        void start() {
+            server = new RedisServer();
+            link = new RedisLink(QueueTestBed.settingsFor(server));
+            link.start();
+        }
+
+        @AfterAll
+        void stop() {
+            link.close();
+            server.close();
+        }
+
+        @Test
+        void uploadsOfManyUsersSpreadOverEveryShardAndAreDeliveredOnce() {
+            QueueSettings settings = settings(shards, 3);
+            everyUploadIsDeliveredOnce(link, settings);
+            for (int shard = 0; shard < 4; shard++) {
+                assertThat(server.cli("EXISTS", settings.keyPrefix() + "{" + shard + "}:tasks")).isEqualTo("1");
+            }
+            assertThat(server.cli("EXISTS", settings.keyPrefix() + "tasks")).isEqualTo("0");
+        }
+
+        @Test
+        void aBacklogOnOneShardDoesNotStarveAnother() {
+            ShardedQueueIT.aBacklogOnOneShardDoesNotStarveAnother(link, settings(shards, 3));
+        }
+
+        @Test
+        void aDeleteIsExactPerShard() {
+            ShardedQueueIT.aDeleteIsExactPerShard(link, settings(shards, 3), server);
+        }
+
+        @Test
+        void deadLettersNameTheirShard() {
+            ShardedQueueIT.deadLettersNameTheirShard(link, settings(shards, 1));
+        }
+
+        @Test
+        void theCapIsSplitOverTheShards() {
+            QueueSettings settings = new QueueSettings("cap" + PREFIXES.incrementAndGet() + ":", 8,
+                    Duration.ofSeconds(2), 3, Duration.ofMillis(100), Duration.ofDays(30)).withShards(shards);
+            TaskQueue queue = new TaskQueue(link, settings);
+            String user = userOf(shards, 1);
+            queue.enqueueUpload(user, new byte[] {1});
+            queue.enqueueUpload(user, new byte[] {2});
+            assertThatThrownBy(() -> queue.enqueueUpload(user, new byte[] {3})).isInstanceOf(QueueFullException.class);
+            queue.enqueueUpload(userOf(shards, 2), new byte[] {4}); // another shard has room
+        }
+
+        @Test
+        void theFirstShardCountIsRecordedAndAnotherOneSeesIt() {
+            QueueSettings four = settings(shards, 3);
+            assertThat(new ShardCount(link, four).recordOrRead()).isEqualTo(4);
+            QueueSettings two = four.withShards(Shards.of(2, false));
+            assertThat(new ShardCount(link, two).recordOrRead()).isEqualTo(4);
+            assertThat(server.cli("GET", four.keyPrefix() + "shards")).isEqualTo("4");
+        }
+    }
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class OnARedisCluster {
+        private final Shards shards = Shards.of(16, true);
+        private MiniCluster cluster;
+        private RedisLink link;
+
+        @BeforeAll
+        void start() {
+            cluster = new MiniCluster(3, 1);
+            link = clusterLink(0);
+        }
+
+        private RedisLink clusterLink(int minReplicas) {
+            RedisLink opened = new RedisLink(new RedisSettings("127.0.0.1", cluster.seed().port(), Optional.empty(),
+                    false, Duration.ofSeconds(1), minReplicas, true));
+            opened.start();
+            assertThat(opened.connected()).isTrue();
+            return opened;
+        }
+
+        @AfterAll
+        void stop() {
+            if (link != null) {
+                link.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+
+        @Test
+        void uploadsOfManyUsersLandOnEveryMasterAndAreDeliveredOnce() {
+            QueueSettings settings = settings(shards, 3);
+            everyUploadIsDeliveredOnce(link, settings);
+            Set<Integer> mastersOfShards = new HashSet<>();
+            for (int shard = 0; shard < shards.count(); shard++) {
+                mastersOfShards.add(cluster.masterOf(settings.keyPrefix() + "{" + shard + "}:tasks").port());
+            }
+            assertThat(mastersOfShards).hasSize(3);
+            for (RedisServer master : cluster.masters()) {
+                assertThat(Long.parseLong(master.cli("DBSIZE"))).as("keys on " + master.port()).isPositive();
+            }
+            assertThat(link.masters()).hasSize(3);
+            assertThat(link.ping()).as("heartbeat: cluster_state ok").isTrue();
+        }
+
+        @Test
+        void aBacklogOnOneShardDoesNotStarveAnother() {
+            ShardedQueueIT.aBacklogOnOneShardDoesNotStarveAnother(link, settings(shards, 3));
+        }
+
+        @Test
+        void aDeleteIsExactPerShard() {
+            ShardedQueueIT.aDeleteIsExactPerShard(link, settings(shards, 3), cluster.seed());
+        }
+
+        @Test
+        void deadLettersNameTheirShard() {
+            ShardedQueueIT.deadLettersNameTheirShard(link, settings(shards, 1));
+        }
+
+        @Test
+        void withMinReplicasTheWaitRunsOnTheMasterOfTheUsersShard() {
+            QueueSettings settings = settings(shards, 3);
+            String user = userOf(shards, 5);
+            RedisServer master = cluster.masterOf(settings.keyPrefix() + "{5}:tasks");
+            String elsewhere = null;
+            for (int shard = 0; shard < shards.count() && elsewhere == null; shard++) {
+                if (cluster.masterOf(settings.keyPrefix() + "{" + shard + "}:tasks") != master) {
+                    elsewhere = userOf(shards, shard);
+                }
+            }
+            RedisServer replica = cluster.replicaOf(master);
+            try (RedisLink durable = clusterLink(1)) {
+                TaskQueue queue = new TaskQueue(durable, settings);
+                assertThat(queue.enqueueUpload(user, new byte[] {1})).isNotBlank();
+                assertThat(queue.enqueueDelete(user)).isNotBlank();
+                replica.pause();
+                try {
+                    // Only the paused replica can acknowledge this master's writes: a WAIT sent to any other node
+                    // (whose replica runs) would answer 1 and the upload would wrongly count as replicated.
+                    assertThatThrownBy(() -> queue.enqueueUpload(user, new byte[] {2}))
+                            .isInstanceOf(QueueUnavailableException.class).hasMessageContaining("acknowledged");
+                    assertThatThrownBy(() -> queue.enqueueDelete(user))
+                            .isInstanceOf(QueueUnavailableException.class).hasMessageContaining("acknowledged");
+                    String other = elsewhere;
+                    assertThat(queue.enqueueUpload(other, new byte[] {3})).isNotBlank();
+                    assertThat(queue.enqueueDelete(other)).isNotBlank();
+                } finally {
+                    replica.resume();
+                }
+            }
+        }
+    }
+}
