@@ -91,7 +91,7 @@ final class DeadLettersCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List deletes still waiting, then parked deletes and parked uploads (no personal data).")
+            description = "List the uploads and deletes still waiting, then parked deletes and parked uploads (no personal data).")
     static final class ListCommand implements Callable<Integer> {
         @Option(names = "--limit", defaultValue = "100",
                 description = "At most this many of each kind (default ${DEFAULT-VALUE}).")
@@ -101,9 +101,10 @@ final class DeadLettersCommand {
         public Integer call() {
             return guarded(System.err, () -> {
                 // Read inside withDeadLetters, printed after it: while Redis is in use, System.out carries log lines.
-                Listing listing = withDeadLetters(dead -> new Listing(dead.waitingDeletes(),
+                Listing listing = withDeadLetters(dead -> new Listing(dead.waitingUploads(), dead.waitingDeletes(),
                         dead.list(TaskType.DELETE, limit), dead.list(TaskType.UPLOAD, limit)));
                 DeadLetters.WaitingDeletes waiting = listing.waiting();
+                System.out.println("uploads waiting: " + listing.uploadsWaiting());
                 System.out.println("deletes waiting: " + waiting.count() + (waiting.count() == 0 ? ""
                         : " (oldest accepted " + Instant.ofEpochMilli(waiting.oldestAcceptedAtMillis()) + ")"));
                 print("parked deletes", listing.deletes());
@@ -113,7 +114,8 @@ final class DeadLettersCommand {
             });
         }
 
-        private record Listing(DeadLetters.WaitingDeletes waiting, List<DeadLetter> deletes, List<DeadLetter> uploads) {
+        private record Listing(long uploadsWaiting, DeadLetters.WaitingDeletes waiting, List<DeadLetter> deletes,
+                List<DeadLetter> uploads) {
         }
 
         private static void print(String title, List<DeadLetter> letters) {

@@ -45,6 +45,16 @@ public final class DeadLetters {
     public record WaitingDeletes(long count, long oldestAcceptedAtMillis) {
     }
 
+    /** Uploads on the queue not yet stored (in progress included), summed over the shards. */
+    public long waitingUploads() {
+        long total = 0;
+        for (QueueKeys keys : shardKeys) {
+            Long count = link.await(link.commands().xlen(keys.tasks()));
+            total += count == null ? 0 : count;
+        }
+        return total;
+    }
+
     /** Summed over the shards; the oldest is the oldest of any shard. */
     public WaitingDeletes waitingDeletes() {
         long total = 0;

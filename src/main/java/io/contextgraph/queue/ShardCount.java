@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * The shard count the queue in Redis was created with, recorded by the first role that starts ({@code <prefix>shards},
  * SET NX): roles that disagree would put a user's tasks, forget markers and dedup entries in different shards, so a
- * role started with another count must refuse to run. Changing the count needs a drain (see docs/operations.md).
+ * role started with another count must refuse to run. Changing the count needs a drain (see docs/operations.md). A
+ * queue that holds work under the unsharded names and has no record counts as one shard.
  */
 public final class ShardCount {
 
@@ -26,8 +27,13 @@ public final class ShardCount {
      */
     public int recordOrRead() {
         byte[] key = key();
-        byte[] mine = QueueKeys.bytes(settings.shards().count());
-        link.await(link.commands().set(key, mine, SetArgs.Builder.nx()));
+        int count = settings.shards().count();
+        if (settings.shards().tagged() && link.await(link.commands().get(key)) == null && unshardedQueueHoldsWork()) {
+            // A queue from before shard counts were recorded (or from one shard) still holds work under the untagged
+            // names, which a sharded role would never read: record it as what it is, one shard.
+            count = 1;
+        }
+        link.await(link.commands().set(key, QueueKeys.bytes(count), SetArgs.Builder.nx()));
         byte[] recorded = link.await(link.commands().get(key));
         if (recorded == null) {
             throw new QueueUnavailableException("the recorded shard count vanished");
@@ -54,6 +60,17 @@ public final class ShardCount {
         } catch (NumberFormatException e) {
             throw new IllegalStateException(keyName() + " holds no shard count", e);
         }
+    }
+
+    private boolean unshardedQueueHoldsWork() {
+        QueueKeys unsharded = new QueueKeys(settings.keyPrefix());
+        for (byte[] stream : new byte[][] {unsharded.tasks(), unsharded.deletes(), unsharded.dead()}) {
+            Long length = link.await(link.commands().xlen(stream));
+            if (length != null && length > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The key name, for messages. */

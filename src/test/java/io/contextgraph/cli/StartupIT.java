@@ -123,6 +123,21 @@ class StartupIT {
     }
 
     @Test
+    void aShardedRoleOnAQueueThatStillHoldsUnshardedWorkStopsInsteadOfLeavingItUnread() throws Exception {
+        try (RedisServer redis = new RedisServer()) {
+            // Work queued under the one-shard names by a version that recorded no shard count.
+            redis.cli("XADD", "cg:tasks", "*", "type", "upload", "user", "legacy-user", "body", "{}");
+            try (RoleProcess sharded = RoleProcess.builder("web").name("shards-on-legacy").redis(redis.port())
+                    .env("QUEUE_SHARDS", "4").start()) {
+                assertThat(sharded.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+                assertThat(sharded.output()).contains("QUEUE_SHARDS: is 4 but the queue in Redis has 1 shards");
+            }
+            assertThat(redis.cli("GET", "cg:shards")).isEqualTo("1");
+            assertThat(redis.cli("XLEN", "cg:tasks")).isEqualTo("1");
+        }
+    }
+
+    @Test
     void webOnATakenPortStopsWithOneLineNamingPort() throws Exception {
         try (RedisServer redis = new RedisServer(); ServerSocket taken = takenPort()) {
             try (RoleProcess web = RoleProcess.builder("web").name("taken-port").redis(redis.port())

@@ -139,7 +139,7 @@ class ToolsIT {
 
             assertThat(list.status()).isZero();
             assertThat(list.stdout().lines().toList())
-                    .containsExactly("deletes waiting: 0", "parked deletes: 0", "parked uploads: 0", "0 dead letter(s)");
+                    .containsExactly("uploads waiting: 0", "deletes waiting: 0", "parked deletes: 0", "parked uploads: 0", "0 dead letter(s)");
             assertThat(list.stdout()).contains("0 dead letter(s)").doesNotContain("{");
             assertThat(list.stderr()).contains("Connected to Redis");
 
