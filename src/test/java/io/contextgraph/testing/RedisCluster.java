@@ -211,6 +211,21 @@ public final class RedisCluster implements AutoCloseable {
         server(node).pause();
     }
 
+    /**
+     * Freezes a replica (SIGSTOP) and has its master drop the replication link ({@code CLIENT KILL TYPE replica}):
+     * no write from now on reaches it, not even from socket buffers, until {@link #resume} lets it reconnect. Kill
+     * the master meanwhile and the replica takes over without those writes.
+     */
+    public void freezeReplica(Node replica) {
+        Node master = node(replica.masterId().orElseThrow(() -> new IllegalArgumentException(
+                replica.address() + " is not a replica")));
+        pause(replica);
+        String dropped = cli(master, "CLIENT", "KILL", "TYPE", "replica");
+        if (!dropped.matches("[1-9]\\d*")) {
+            throw new IllegalStateException("the master dropped no replica link: " + dropped);
+        }
+    }
+
     /** SIGCONT: a paused node runs on. */
     public void resume(Node node) {
         server(node).resume();
@@ -246,6 +261,57 @@ public final class RedisCluster implements AutoCloseable {
     public String reshard(Node from, Node to, int slots) {
         return run(List.of("redis-cli", "--cluster", "reshard", from.address(), "--cluster-from", from.id(),
                 "--cluster-to", to.id(), "--cluster-slots", Integer.toString(slots), "--cluster-yes"), "reshard");
+    }
+
+    /**
+     * Starts moving one slot by hand, the way {@code redis-cli --cluster reshard} does each slot, and stops half-way:
+     * the target is IMPORTING it, the source MIGRATING, and no key moved yet. Until {@link #finishMigration}, clients
+     * get ASK redirections for keys already moved and TRYAGAIN for multi-key commands over keys on both sides.
+     */
+    public void beginMigration(int slot, Node from, Node to) {
+        expectOk(cli(to, "CLUSTER", "SETSLOT", Integer.toString(slot), "IMPORTING", from.id()));
+        expectOk(cli(from, "CLUSTER", "SETSLOT", Integer.toString(slot), "MIGRATING", to.id()));
+    }
+
+    /** Moves some keys of a slot being migrated ({@code MIGRATE ... KEYS}); keys the source no longer has are skipped. */
+    public void migrateKeys(Node from, Node to, String... keys) {
+        List<String> command = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", Integer.toString(to.port()), "", "0",
+                "10000", "KEYS"));
+        command.addAll(List.of(keys));
+        String reply = cli(from, command.toArray(String[]::new));
+        if (!reply.equals("OK") && !reply.equals("NOKEY")) {
+            throw new IllegalStateException("MIGRATE failed: " + reply);
+        }
+    }
+
+    /** Moves the slot's remaining keys and assigns the slot to the target on every master. */
+    public void finishMigration(int slot, Node from, Node to) {
+        while (true) {
+            String keys = cli(from, "CLUSTER", "GETKEYSINSLOT", Integer.toString(slot), "100");
+            if (keys.isEmpty()) {
+                break;
+            }
+            migrateKeys(from, to, keys.split("\n"));
+        }
+        // The target first, so that the slot is never owned by no one (redis-cli does it in this order too).
+        expectOk(cli(to, "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", to.id()));
+        expectOk(cli(from, "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", to.id()));
+        for (Node master : masters()) {
+            if (!master.id().equals(from.id()) && !master.id().equals(to.id())) {
+                expectOk(cli(master, "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", to.id()));
+            }
+        }
+        await("slot " + slot + " served by " + to.address() + " in every node's view").atMost(READY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> servers.values().stream().filter(RedisServer::running)
+                        .allMatch(server -> parseNodes(server.cli("CLUSTER", "NODES")).stream()
+                                .anyMatch(n -> n.id().equals(to.id()) && n.owns(slot))));
+    }
+
+    private static void expectOk(String reply) {
+        if (!reply.equals("OK")) {
+            throw new IllegalStateException("expected OK, got " + reply);
+        }
     }
 
     /** True if every running node reports {@code cluster_state:ok} and sees all slots served. */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The local Redis Cluster fixture itself: 3 masters with a replica each, all slots served; a SIGKILLed master is
- * replaced by its replica with its data; {@code redis-cli --cluster reshard} moves slots and their keys.
+ * replaced by its replica with its data; {@code redis-cli --cluster reshard} moves slots and their keys, and so does
+ * a migration held half-way by hand.
  */
 class RedisClusterIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -43,8 +44,16 @@ class RedisClusterIT {
             String victimKey = victimKey(cluster, victim);
             long victimKeys = cluster.keyCount(victim);
             await().atMost(WAIT).until(() -> cluster.keyCount(replica) == victimKeys);
+            // Frozen first, the replica misses a write to its master; then the master dies and the replica, let run
+            // on, takes over without that write: the ordering the failover tests force.
+            cluster.freezeReplica(replica);
+            String lostKey = victimKey.replace("k:", "lost:");
+            assertThat(cluster.masterOf(lostKey).id()).isEqualTo(victim.id());
+            assertThat(cluster.cli(victim, "SET", lostKey, "unreplicated")).isEqualTo("OK");
             cluster.kill(victim);
+            cluster.resume(replica);
             Node promoted = cluster.awaitFailover(victim);
+            assertThat(cluster.cli(promoted, "EXISTS", lostKey)).as("the write the replica missed").isEqualTo("0");
             assertThat(promoted.id()).isEqualTo(replica.id());
             assertThat(cluster.masters()).hasSize(3).extracting(Node::id).contains(replica.id())
                     .doesNotContain(victim.id());
@@ -68,6 +77,20 @@ class RedisClusterIT {
             assertThat(cluster.masterOfSlot(movedSlot).id()).isEqualTo(to.id());
             assertThat(cluster.keyCount(to)).isGreaterThan(before);
             assertThat(cluster.keysPerMaster().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(300);
+
+            // A slot held half-way through a migration: a moved key is asked for on the target, then the slot moves.
+            String key = victimKey(cluster, to);
+            int slot = cluster.slotOf(key);
+            Node owner = cluster.masterOf(key);
+            Node target = cluster.masters().stream().filter(m -> !m.id().equals(owner.id())).findFirst().orElseThrow();
+            cluster.beginMigration(slot, owner, target);
+            cluster.migrateKeys(owner, target, key);
+            assertThat(cluster.cli(owner, "GET", key)).as("a moved key, asked for on the source").contains("ASK");
+            assertThat(cluster.masterOfSlot(slot).id()).as("still the source's slot").isEqualTo(owner.id());
+            cluster.finishMigration(slot, owner, target);
+            assertThat(cluster.masterOf(key).id()).isEqualTo(target.id());
+            assertThat(cluster.cli(target, "GET", key)).startsWith("v");
+            cluster.awaitHealthy();
         }
     }
 
