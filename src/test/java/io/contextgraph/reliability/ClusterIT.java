@@ -98,7 +98,8 @@ class ClusterIT {
         for (String user : keptUsers) {
             assertThat(upload(web, user, "kept")).isEqualTo(200);
         }
-        await().atMost(WAIT).until(() -> bed.notStoredOnce(users).isEmpty() && bed.notStoredOnce(keptUsers).isEmpty());
+        await("the first uploads stored").atMost(WAIT)
+                .until(() -> bed.notStoredOnce(users).isEmpty() && bed.notStoredOnce(keptUsers).isEmpty());
         assertThat(first.terminate(Duration.ofSeconds(30))).isZero();
 
         // ... and uploads still queued when it is accepted, then one accepted after it: no worker runs meanwhile.
@@ -114,7 +115,7 @@ class ClusterIT {
         }
 
         bed.worker("delete-worker-2");
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500))
+        await("deletes and uploads processed").atMost(WAIT).pollInterval(Duration.ofMillis(500))
                 .until(() -> bed.totalLength("deletes") == 0 && bed.totalLength("tasks") == 0);
         for (String user : users) {
             assertThat(bed.markers(user)).as("objects of user on shard %d after the delete", shardOf(user))
@@ -136,12 +137,14 @@ class ClusterIT {
             RoleProcess doomed = bed.keep(bed.role("worker", "crash-doomed-worker", "S3_ENDPOINT",
                     "http://127.0.0.1:" + hole.port()).start()).awaitLog("worker started", WAIT);
             try (ClusterLoad load = ClusterLoad.open(web, 4)) {
-                await().atMost(WAIT).until(() -> load.acceptedCount() >= 100 && bed.pendingUploads() > 0);
+                await("100 uploads accepted, some in flight in the doomed worker").atMost(WAIT)
+                        .until(() -> load.acceptedCount() >= 100 && bed.pendingUploads() > 0);
                 bed.worker("crash-survivor-worker");
                 int beforeKill = load.acceptedCount();
                 doomed.kill();
                 long pendingAtKill = bed.pendingUploads();
-                await().atMost(WAIT).until(() -> load.acceptedCount() >= beforeKill + 100);
+                await("100 more uploads accepted after the SIGKILL").atMost(WAIT)
+                        .until(() -> load.acceptedCount() >= beforeKill + 100);
                 List<String> users = load.stop();
                 assertThat(load.failures()).as("answers other than 200/503, uploads never accepted").isEmpty();
                 Duration visibility = QueueSettings.defaults().visibilityTimeout();
@@ -165,12 +168,13 @@ class ClusterIT {
         Node replica = bed.cluster.replicasOf(victim).getFirst();
 
         try (ClusterLoad load = ClusterLoad.open(web, 4)) {
-            await().atMost(WAIT).until(() -> load.acceptedCount() >= 150);
+            await("150 uploads accepted").atMost(WAIT).until(() -> load.acceptedCount() >= 150);
             // The replica freezes first, so that the master takes writes its replica never gets: with
             // REDIS_MIN_REPLICAS=1 they must be answered 503 (and retried), never 200, or the kill loses them.
             bed.cluster.freezeReplica(replica);
             long unacknowledged = load.statuses().getOrDefault(503, 0L);
-            await().atMost(WAIT).until(() -> load.statuses().getOrDefault(503, 0L) >= unacknowledged + 20);
+            await("20 uploads answered 503 while the replica is cut off").atMost(WAIT)
+                    .until(() -> load.statuses().getOrDefault(503, 0L) >= unacknowledged + 20);
             int beforeKill = load.acceptedCount();
             bed.cluster.kill(victim);
             bed.cluster.resume(replica);
@@ -179,11 +183,12 @@ class ClusterIT {
             // The dead master comes back as a replica of the promoted one, so that REDIS_MIN_REPLICAS=1 can be met
             // on its shards again (as a replaced node does in a managed cluster).
             bed.cluster.restart(victim);
-            await().atMost(WAIT).until(() -> bed.cluster.replicasOf(promoted).stream()
+            await("the old master back as a replica").atMost(WAIT).until(() -> bed.cluster.replicasOf(promoted).stream()
                     .anyMatch(r -> r.id().equals(victim.id())
                             && bed.cluster.cli(r, "INFO", "replication").contains("master_link_status:up")));
             int afterFailover = load.acceptedCount();
-            await().atMost(WAIT).until(() -> load.acceptedCount() >= afterFailover + 150
+            await("150 more uploads accepted after the failover, some on its shards").atMost(WAIT)
+                    .until(() -> load.acceptedCount() >= afterFailover + 150
                     && victimShards.stream().anyMatch(shard -> load.accepted().stream()
                             .skip(afterFailover).anyMatch(user -> shardOf(user) == shard)));
             List<String> users = load.stop();
@@ -210,11 +215,12 @@ class ClusterIT {
         assertThat(movedShards).as("shards whose slot the reshard moves").isNotEmpty();
 
         try (ClusterLoad load = ClusterLoad.open(web, 4)) {
-            await().atMost(WAIT).until(() -> load.acceptedCount() >= 100);
+            await("100 uploads accepted").atMost(WAIT).until(() -> load.acceptedCount() >= 100);
             int beforeReshard = load.acceptedCount();
             String output = bed.cluster.reshard(from, to, moving);
             int afterReshard = load.acceptedCount();
-            await().atMost(WAIT).until(() -> load.acceptedCount() >= afterReshard + 100);
+            await("100 more uploads accepted after the reshard").atMost(WAIT)
+                    .until(() -> load.acceptedCount() >= afterReshard + 100);
             List<String> users = load.stop();
             assertThat(load.failures()).as("answers other than 200/503, uploads never accepted").isEmpty();
             bed.cluster.awaitHealthy();
@@ -241,19 +247,19 @@ class ClusterIT {
         Node to = bed.cluster.masters().stream().filter(m -> !m.id().equals(from.id())).findFirst().orElseThrow();
 
         try (ClusterLoad load = ClusterLoad.open(web, 4)) {
-            await().atMost(WAIT).until(() -> onShard(load.accepted(), shard) >= 20);
+            await("20 uploads accepted on the shard").atMost(WAIT).until(() -> onShard(load.accepted(), shard) >= 20);
             // Half-way: the shard's upload stream is on the target, its other keys (dedup, forget markers) still on
             // the source, so the shard's scripts are asked to retry (TRYAGAIN) until the migration ends.
             bed.cluster.beginMigration(slot, from, to);
             bed.cluster.migrateKeys(from, to, key(shard, "tasks"));
-            long heldAt = load.statuses().values().stream().mapToLong(Long::longValue).sum();
+            long heldAt = load.answers();
             int acceptedOnShardWhileHeld = onShard(load.accepted(), shard);
-            await().atMost(WAIT).until(() -> load.statuses().values().stream().mapToLong(Long::longValue).sum()
-                    >= heldAt + 300);
+            await("300 more answers while the slot is held").atMost(WAIT).until(() -> load.answers() >= heldAt + 300);
             int acceptedOnShardAtEnd = onShard(load.accepted(), shard);
             bed.cluster.finishMigration(slot, from, to);
             int afterMigration = onShard(load.accepted(), shard);
-            await().atMost(WAIT).until(() -> onShard(load.accepted(), shard) >= afterMigration + 20);
+            await("20 more uploads accepted on the shard after the migration").atMost(WAIT)
+                    .until(() -> onShard(load.accepted(), shard) >= afterMigration + 20);
             List<String> users = load.stop();
             assertThat(load.failures()).as("answers other than 200/503, uploads never accepted").isEmpty();
             assertThat(bed.cluster.masterOf(key(shard, "tasks")).id()).isEqualTo(to.id());

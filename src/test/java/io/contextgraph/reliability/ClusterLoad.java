@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +36,7 @@ final class ClusterLoad implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger started = new AtomicInteger();
     private final ConcurrentLinkedQueue<String> accepted = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
 
     private ClusterLoad(RoleProcess web, int clients, Duration retryFor, int limit, Predicate<String> userFilter) {
@@ -80,16 +81,20 @@ final class ClusterLoad implements AutoCloseable {
                     break;
                 }
                 if (status != 503) {
-                    failures.add("answered " + status);
+                    fail("answered " + status);
                     break;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    failures.add("answered 503, and still after retrying for " + retryFor);
+                    fail(retryFor.isZero() ? "answered 503" : "answered 503, and still after retrying for " + retryFor);
                     break;
                 }
                 pause();
             }
         }
+    }
+
+    private void fail(String reason) {
+        failures.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
     }
 
     private String newUser() {
@@ -120,14 +125,21 @@ final class ClusterLoad implements AutoCloseable {
 
     /** How many answers of each status the load got (503s of retried uploads included). */
     Map<Integer, Long> statuses() {
-        Map<Integer, Long> copy = new java.util.TreeMap<>();
+        Map<Integer, Long> copy = new TreeMap<>();
         statuses.forEach((status, count) -> copy.put(status, count.get()));
         return copy;
     }
 
-    /** What went wrong: answers other than 200 or 503, uploads never accepted. */
-    List<String> failures() {
-        return List.copyOf(failures);
+    /** How many answers the load got so far, of any status. */
+    long answers() {
+        return statuses.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    /** What went wrong (answers other than 200 or 503, uploads never accepted), with how often. */
+    Map<String, Long> failures() {
+        Map<String, Long> copy = new TreeMap<>();
+        failures.forEach((reason, count) -> copy.put(reason, count.get()));
+        return copy;
     }
 
     /** Stops starting new uploads, waits for the ones under way (retried until 200) and returns the accepted users. */

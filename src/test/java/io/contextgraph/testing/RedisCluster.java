@@ -28,11 +28,16 @@ import java.util.stream.Stream;
 public final class RedisCluster implements AutoCloseable {
     /** The number of hash slots of every Redis Cluster. */
     public static final int SLOTS = 16384;
-    /** Short, so that a killed master is failed over within seconds. */
-    public static final Duration NODE_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * Short, so that a killed master is failed over within seconds; not so short that a node starved of CPU on a
+     * busy machine is taken for dead.
+     */
+    public static final Duration NODE_TIMEOUT = Duration.ofSeconds(3);
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CLI_TIMEOUT = Duration.ofMinutes(5);
+    /** How long the cluster must stay healthy to count as healthy: longer than a node's rejoin delay. */
+    private static final Duration STEADY = NODE_TIMEOUT.plusSeconds(1);
 
     private final Path configs;
     private final Path logs;
@@ -125,8 +130,9 @@ public final class RedisCluster implements AutoCloseable {
     private void awaitReady(int masters, int replicasPerMaster) {
         await("cluster of " + masters + " masters and " + replicasPerMaster + " replicas each ready")
                 .atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                .until(() -> healthy() && masters().size() == masters
+                .until(() -> masters().size() == masters
                         && masters().stream().allMatch(m -> syncedReplicas(m) == replicasPerMaster));
+        awaitHealthy();
     }
 
     /** The host of the seed node the roles are given (REDIS_HOST). */
@@ -246,11 +252,11 @@ public final class RedisCluster implements AutoCloseable {
         if (candidates.isEmpty()) {
             throw new IllegalStateException("master " + formerMaster.address() + " has no replica to fail over to");
         }
-        await("a replica of " + formerMaster.address() + " promoted").atMost(NODE_TIMEOUT.multipliedBy(15))
+        await("a replica of " + formerMaster.address() + " promoted").atMost(NODE_TIMEOUT.multipliedBy(20))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> masters().stream().anyMatch(m -> candidates.contains(m.id())
-                        && formerMaster.slots().stream().allMatch(r -> m.owns(r.first()) && m.owns(r.last())))
-                        && healthy());
+                        && formerMaster.slots().stream().allMatch(r -> m.owns(r.first()) && m.owns(r.last()))));
+        awaitHealthy();
         return masters().stream().filter(m -> candidates.contains(m.id())).findFirst().orElseThrow();
     }
 
@@ -273,7 +279,7 @@ public final class RedisCluster implements AutoCloseable {
         expectOk(cli(from, "CLUSTER", "SETSLOT", Integer.toString(slot), "MIGRATING", to.id()));
     }
 
-    /** Moves some keys of a slot being migrated ({@code MIGRATE ... KEYS}); keys the source no longer has are skipped. */
+    /** Moves some keys of a slot being migrated ({@code MIGRATE ... KEYS}); keys the source lacks are skipped. */
     public void migrateKeys(Node from, Node to, String... keys) {
         List<String> command = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", Integer.toString(to.port()), "", "0",
                 "10000", "KEYS"));
@@ -323,9 +329,13 @@ public final class RedisCluster implements AutoCloseable {
         });
     }
 
-    /** Waits until {@link #healthy()}. */
+    /**
+     * Waits until the cluster is {@link #healthy()} and stays so for a while: a node that was frozen or cut off
+     * reports {@code cluster_state:ok} for a moment before it notices and sits out its rejoin delay.
+     */
     public void awaitHealthy() {
-        await("cluster healthy").atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(this::healthy);
+        await("cluster healthy").atMost(READY_TIMEOUT.plus(STEADY)).during(STEADY)
+                .pollInterval(Duration.ofMillis(200)).until(this::healthy);
     }
 
     /** The cluster's view and state for a failure message. */

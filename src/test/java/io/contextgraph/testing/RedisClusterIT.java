@@ -63,7 +63,8 @@ class RedisClusterIT {
 
             // The killed node comes back as a replica of the promoted one.
             cluster.restart(victim);
-            await().atMost(WAIT).until(() -> cluster.replicasOf(promoted).stream().anyMatch(r -> r.id().equals(victim.id())));
+            await().atMost(WAIT).until(() -> cluster.replicasOf(promoted).stream()
+                    .anyMatch(r -> r.id().equals(victim.id())));
 
             // Reshard: the first 1000 slots of one master move to another, keys included.
             Node from = cluster.masters().get(0);
