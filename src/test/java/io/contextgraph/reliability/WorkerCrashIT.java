@@ -4,6 +4,7 @@ import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.RedisLink;
 import io.contextgraph.queue.RedisSettings;
 import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.testing.BlackHole;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
@@ -12,14 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -104,38 +100,5 @@ class WorkerCrashIT {
             owners.add(lines[i].strip());
         }
         return owners;
-    }
-
-    /** Accepts TCP connections and never answers: an S3 that hangs. */
-    private static final class BlackHole implements AutoCloseable {
-        private final ServerSocket server;
-        private final List<Socket> held = new CopyOnWriteArrayList<>();
-        private final Thread acceptor;
-
-        BlackHole() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            acceptor = Thread.ofVirtual().start(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        held.add(server.accept());
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException, InterruptedException {
-            server.close();
-            for (Socket socket : held) {
-                socket.close();
-            }
-            acceptor.join(Duration.ofSeconds(5));
-        }
     }
 }

@@ -39,9 +39,14 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server now on a given port, e.g. one a role was already told to use before Redis existed. */
     public RedisServer(int port, String... extraArgs) {
+        this(Path.of(System.getProperty("cg.basedir", "."), "target", "redis"), port, extraArgs);
+    }
+
+    /** Starts a server now on a given port, with its working directory and log in {@code directory}. */
+    public RedisServer(Path directory, int port, String... extraArgs) {
         this.port = port;
         this.extraArgs = List.of(extraArgs);
-        this.directory = Path.of(System.getProperty("cg.basedir", "."), "target", "redis");
+        this.directory = directory;
         Runtime.getRuntime().addShutdownHook(reaper);
         start();
     }
@@ -206,7 +211,8 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    /** A free loopback port, for a server that must know its port before it starts (e.g. a cluster node). */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
