@@ -27,7 +27,8 @@ public record Variable(String name, Set<Role> roles, String defaultValue, String
             new Variable("REDIS_CLUSTER", ALL, "false", "REDIS_HOST:REDIS_PORT is a seed node of a Redis Cluster "
                     + "(cluster mode enabled)"),
             new Variable("REDIS_TIMEOUT", ALL, "1s", "Redis command timeout; requests answer 503 past it"),
-            new Variable("REDIS_MIN_REPLICAS", WEB, "0", "replicas that must acknowledge a write before the 200"),
+            new Variable("REDIS_MIN_REPLICAS", RUNNING, "0", "replicas that must acknowledge a write before the 200 "
+                    + "(and hold a task before a worker stores it)"),
             new Variable("REDIS_ALLOW_EVICTION", WORKER, "false",
                     "run on a Redis whose maxmemory-policy may evict queued work"),
             new Variable("SENTRY_DSN", RUNNING, "", "error reports to Sentry (off when unset)"),

@@ -373,6 +373,21 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
+    /** {@link #writerFor}, waited for within the command timeout. */
+    RedisClusterAsyncCommands<byte[], byte[]> awaitWriter(byte[] key) {
+        CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> writer = writerFor(key);
+        try {
+            return writer.get(settings.commandTimeout().toMillis() + AWAIT_SLACK_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw unavailable(e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            throw new QueueUnavailableException("no connection to the Redis master of the shard", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueUnavailableException("interrupted while connecting to Redis", e);
+        }
+    }
+
     private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection() {
         commands(); // fails fast when not connected
         @SuppressWarnings("unchecked")

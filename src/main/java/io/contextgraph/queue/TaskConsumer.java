@@ -11,6 +11,7 @@ import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.models.stream.ClaimedMessages;
 import io.lettuce.core.models.stream.PendingMessage;
 import java.net.InetAddress;
@@ -110,6 +111,7 @@ public final class TaskConsumer implements AutoCloseable {
     private final Shard[] shardStates;
     private final String consumerName;
     private final Consumer<byte[]> me;
+    private final Replication replication;
     private volatile RedisLink.Dedicated blockingConnection;
     /** The shard a poll starts at, and the one it blocks on when all are empty: both go round. */
     private int nextStart;
@@ -126,6 +128,7 @@ public final class TaskConsumer implements AutoCloseable {
             shardStates[shard] = new Shard(shard, settings.keys(shard));
         }
         this.me = Consumer.from(QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
+        this.replication = new Replication(link);
     }
 
     /** One shard's keys, whether its consumer group is known to exist, and where its reclaims have got to. */
@@ -273,6 +276,11 @@ public final class TaskConsumer implements AutoCloseable {
      *                                   tries again
      */
     public long extendLeases(Collection<Delivery> deliveries) {
+        return renewLeases(deliveries, null);
+    }
+
+    /** {@link #extendLeases}, on a given connection ({@code null}: the link's). */
+    private long renewLeases(Collection<Delivery> deliveries, RedisClusterAsyncCommands<byte[], byte[]> on) {
         long kept = 0;
         Map<Integer, Map<TaskStream, List<Delivery>>> byStream = new java.util.TreeMap<>();
         for (Delivery delivery : deliveries) {
@@ -287,8 +295,9 @@ public final class TaskConsumer implements AutoCloseable {
             for (Delivery delivery : ofStream) {
                 args[at++] = QueueKeys.bytes(delivery.task().entryId());
             }
-            Long owned = EXTEND_LEASES.run(link, ScriptOutputType.INTEGER,
-                    new byte[][] {streamOf(ofStream.get(0))}, args);
+            byte[][] keys = {streamOf(ofStream.get(0))};
+            Long owned = on == null ? EXTEND_LEASES.run(link, ScriptOutputType.INTEGER, keys, args)
+                    : EXTEND_LEASES.run(link, on, ScriptOutputType.INTEGER, keys, args);
             kept += owned == null ? 0 : owned;
         }
         return kept;
@@ -384,7 +393,46 @@ public final class TaskConsumer implements AutoCloseable {
         if (deliveries.size() < max) {
             deliveries.addAll(readNew(start, max - deliveries.size(), deliveries.isEmpty() ? block : Duration.ZERO));
         }
-        return withForgetMarkers(deliveries);
+        return withForgetMarkers(replicated(deliveries));
+    }
+
+    /**
+     * With {@code REDIS_MIN_REPLICAS} = N, only the tasks that N replicas hold: a task the primary has and its replicas
+     * do not may be an upload whose client was answered 503 (the web's WAIT failed) and which a failover then loses;
+     * storing it would store the client's retry a second time. So the leases of the polled tasks are renewed (a write,
+     * on the connection to the shard's master) and a WAIT on that connection tells whether the replicas have reached
+     * it, hence the tasks' own earlier writes. Tasks of a shard whose replicas do not acknowledge are handed back
+     * (no attempt used) and polled again later.
+     */
+    private List<Delivery> replicated(List<Delivery> deliveries) {
+        if (!replication.required() || deliveries.isEmpty()) {
+            return deliveries;
+        }
+        Map<Integer, List<Delivery>> byShard = new java.util.TreeMap<>();
+        for (Delivery delivery : deliveries) {
+            byShard.computeIfAbsent(delivery.shard(), shard -> new ArrayList<>()).add(delivery);
+        }
+        List<Delivery> held = new ArrayList<>(deliveries.size());
+        for (List<Delivery> ofShard : byShard.values()) {
+            try {
+                long mark = replication.mark();
+                RedisClusterAsyncCommands<byte[], byte[]> writer = link.awaitWriter(streamOf(ofShard.get(0)));
+                renewLeases(ofShard, writer);
+                replication.await(mark, writer);
+                held.addAll(ofShard);
+            } catch (QueueUnavailableException e) {
+                LOG.atWarn().addKeyValue("type", "queue.unreplicated").addKeyValue("tasks", ofShard.size())
+                        .log("Tasks handed back until the Redis replicas hold them: " + e.getMessage());
+                for (Delivery delivery : ofShard) {
+                    try {
+                        handBack(delivery);
+                    } catch (QueueUnavailableException notHandedBack) {
+                        // Stays pending with this consumer and is reclaimed after the visibility timeout.
+                    }
+                }
+            }
+        }
+        return held;
     }
 
     /**

@@ -114,23 +114,10 @@ public final class TaskQueue {
             return write.apply(link.commands());
         }
         long mark = replication.mark();
-        RedisClusterAsyncCommands<byte[], byte[]> writer = waitFor(link.writerFor(key));
+        RedisClusterAsyncCommands<byte[], byte[]> writer = link.awaitWriter(key);
         T result = write.apply(writer);
         replication.await(mark, writer);
         return result;
-    }
-
-    private <T> T waitFor(CompletableFuture<T> future) {
-        try {
-            return future.get(link.commandTimeout().toMillis() + AWAIT_SLACK_NANOS / 1_000_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw link.unavailable(e.getCause() == null ? e : e.getCause());
-        } catch (TimeoutException e) {
-            throw new QueueUnavailableException("no connection to the Redis master of the user's shard", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QueueUnavailableException("interrupted while connecting to Redis", e);
-        }
     }
 
     /** The number of unfinished tasks, uploads and deletes (finished ones are deleted from the streams). */

@@ -86,6 +86,33 @@ class ReplicationIT {
     }
 
     @Test
+    void aWorkerIsNotGivenATaskTheReplicasDoNotHoldAndGetsItOnceTheyDo() {
+        start();
+        TaskConsumer consumer = opened.keep(new TaskConsumer(linkToPrimary(), settings, "fenced-worker"));
+        assertThat(consumer.poll(10, Duration.ZERO)).isEmpty(); // the group exists
+        replica.pause();
+        // On the primary alone, as an upload whose WAIT failed (its client was answered 503 and will retry).
+        primary.cli("XADD", "repl:tasks", "*", "type", "upload", "user", "user-1", "upload_id",
+                "1764000000000-000000-AAAAAAAAAAAAAAAAAAAAAA", "accepted", "1764000000000", "body", "{}");
+
+        assertThat(consumer.poll(10, Duration.ZERO)).as("handed back while no replica holds it").isEmpty();
+        assertThat(primary.cli("XPENDING", "repl:tasks", "workers").split("\n")[0].strip())
+                .as("still pending, its delivery not counted as an attempt").isEqualTo("1");
+
+        replica.resume();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !consumer.poll(10, Duration.ZERO).isEmpty());
+        assertThat(replica.cli("XLEN", "repl:tasks")).isEqualTo("1");
+    }
+
+    private RedisLink linkToPrimary() {
+        RedisLink link = opened.keep(new RedisLink(new RedisSettings("127.0.0.1", primary.port(), Optional.empty(),
+                false, Duration.ofSeconds(1), 1)));
+        link.start();
+        return link;
+    }
+
+    @Test
     void aConnectionLostDuringTheWaitIsNoAcknowledgement() throws Exception {
         start();
         replica.pause();
