@@ -67,12 +67,19 @@ final class StreamScripts {
             end
             """;
 
-    /** True when the upload of {@code order} is too old to be judged against forget markers (see COMPLETE_STORED). */
+    /**
+     * True when the upload of {@code order} is too old to be judged against forget markers (see COMPLETE_STORED_ALL);
+     * the Redis clock is read once per script.
+     */
     private static final String TOO_OLD = """
+            local now_ms = nil
             local function too_old(order, marker_ttl)
-              local now = redis.call('TIME')
+              if now_ms == nil then
+                local now = redis.call('TIME')
+                now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+              end
               local ms = tonumber(string.match(order, '^(%d+)-'))
-              return ms + tonumber(marker_ttl) <= tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+              return ms + tonumber(marker_ttl) <= now_ms
             end
             """;
 
@@ -154,23 +161,42 @@ final class StreamScripts {
             """);
 
     /**
-     * KEYS: the task's stream, stats, stored contributors, the user's forget marker. ARGV: group, id, order, sessions
-     * stored, user, marker TTL ms. Run after an upload's object was written: the second forget-marker check of the
-     * delete race, then the upload's bookkeeping and its completion in one step. Returns 0, changing nothing, when a
-     * delete accepted after the upload covers it (the caller removes the object, then completes), or when the upload
-     * is older than the marker TTL: a delete accepted after it might have had its marker expire, so it cannot be
-     * judged and is not kept. Otherwise counts the sessions and the contributor, acknowledges and deletes the entry,
-     * and returns 1, or 2 when the contributor is new.
+     * KEYS: stats, stored contributors, then per upload: its stream and its user's forget marker. ARGV: group, marker
+     * TTL ms, then per upload: id, order, sessions stored, user. Run after the uploads' objects were written (each
+     * upload is in the call only once its own write finished): per upload the second forget-marker check of the delete
+     * race, then its bookkeeping and its completion, all uploads in one step. Returns one outcome per upload, in the
+     * order given: 0, changing nothing for it, when a delete accepted after the upload covers it (the caller removes
+     * the object, then completes), or when the upload is older than the marker TTL: a delete accepted after it might
+     * have had its marker expire, so it cannot be judged and is not kept. Otherwise the upload's contributor is noted,
+     * its entry acknowledged and deleted, and the outcome is 1, or 2 when the contributor is new (a second upload of a
+     * new contributor in the same call gets 1, as one after the other). The sessions of the completed uploads are
+     * added up and counted once. Every upload is judged before the first write, and the counter (which fails on a
+     * stats key of the wrong type) is written first, so such a failure leaves every task of the call pending.
      */
-    static final LuaScript COMPLETE_STORED = new LuaScript(LATER + TOO_OLD + """
-            local marker = redis.call('GET', KEYS[4])
-            if marker and later(marker, ARGV[3]) then return 0 end
-            if too_old(ARGV[3], ARGV[6]) then return 0 end
-            if tonumber(ARGV[4]) > 0 then redis.call('HINCRBY', KEYS[2], 'sessions_stored', ARGV[4]) end
-            local new = redis.call('PFADD', KEYS[3], ARGV[5])
-            redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
-            redis.call('XDEL', KEYS[1], ARGV[2])
-            return 1 + new
+    static final LuaScript COMPLETE_STORED_ALL = new LuaScript(LATER + TOO_OLD + """
+            local uploads = (#KEYS - 2) / 2
+            local kept, sessions = {}, 0
+            for t = 1, uploads do
+              local a = 3 + (t - 1) * 4
+              local marker = redis.call('GET', KEYS[2 + 2 * t])
+              kept[t] = not ((marker and later(marker, ARGV[a + 1])) or too_old(ARGV[a + 1], ARGV[2]))
+              if kept[t] then sessions = sessions + tonumber(ARGV[a + 2]) end
+            end
+            if sessions > 0 then redis.call('HINCRBY', KEYS[1], 'sessions_stored', sessions) end
+            local outcomes = {}
+            for t = 1, uploads do
+              local a = 3 + (t - 1) * 4
+              if kept[t] then
+                local stream = KEYS[1 + 2 * t]
+                local new = redis.call('PFADD', KEYS[2], ARGV[a + 3])
+                redis.pcall('XACK', stream, ARGV[1], ARGV[a])
+                redis.call('XDEL', stream, ARGV[a])
+                outcomes[t] = 1 + new
+              else
+                outcomes[t] = 0
+              end
+            end
+            return outcomes
             """);
 
     /**

@@ -61,6 +61,11 @@ import org.slf4j.LoggerFactory;
  * check, the check sees the marker. Either way nothing accepted before the delete survives it, whatever order workers
  * pick tasks up in.
  *
+ * <p><b>Completions in batches.</b> The uploads of a shard whose writes finish while a completing call of that shard
+ * is on its way to Redis are completed together in the next call ({@link StoredCompletions}): a busy worker makes one
+ * round trip for many uploads. Each upload joins only after its own write, so the check after the write above is
+ * unchanged; inside the call each upload is judged, counted and completed as if alone, in the order they joined.
+ *
  * <p><b>Failures.</b> When {@link #complete}, {@link #completeStored}, {@link #retryLater}, {@link #deadLetter} or
  * {@link #handBack} throws {@link QueueUnavailableException}, nothing was lost: the task stays pending for this
  * consumer and is reclaimed (by any worker) after the visibility timeout. The caller logs and moves on.
@@ -83,6 +88,8 @@ public final class TaskConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
     /** The longest a poll blocks on one shard while the others might receive work. */
     static final Duration SHARD_BLOCK = Duration.ofMillis(250);
+    /** Slack on top of a completion's own bounds (sent within the command timeout, answered within another). */
+    private static final long COMPLETION_SLACK_NANOS = Duration.ofMillis(500).toNanos();
     private static final long RECLAIM_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     private static final String CURSOR_START = "0-0";
     private static final int MAX_REASON_LENGTH = 200;
@@ -109,6 +116,7 @@ public final class TaskConsumer implements AutoCloseable {
     private final QueueSettings settings;
     private final Shards shards;
     private final Shard[] shardStates;
+    private final long completionBoundNanos;
     private final String consumerName;
     private final Consumer<byte[]> me;
     private final Replication replication;
@@ -124,24 +132,34 @@ public final class TaskConsumer implements AutoCloseable {
         this.consumerName = Objects.requireNonNull(consumerName, "consumerName");
         this.shards = settings.shards();
         this.shardStates = new Shard[shards.count()];
+        long commandTimeoutNanos = link.commandTimeout().toNanos();
         for (int shard = 0; shard < shards.count(); shard++) {
-            shardStates[shard] = new Shard(shard, settings.keys(shard));
+            QueueKeys keys = settings.keys(shard);
+            shardStates[shard] = new Shard(shard, keys,
+                    new StoredCompletions(link, keys, settings.forgetMarkerTtl(), commandTimeoutNanos));
         }
+        // Sent within the command timeout, the reply within another.
+        this.completionBoundNanos = 2 * commandTimeoutNanos + COMPLETION_SLACK_NANOS;
         this.me = Consumer.from(QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
         this.replication = new Replication(link);
     }
 
-    /** One shard's keys, whether its consumer group is known to exist, and where its reclaims have got to. */
+    /**
+     * One shard's keys, whether its consumer group is known to exist, where its reclaims have got to, and the batches
+     * its stored uploads are completed in.
+     */
     private static final class Shard {
         final int index;
         final QueueKeys keys;
+        final StoredCompletions completions;
         /** Deletes first: the order in which streams are reclaimed and read. */
         final List<Reclaim> reclaims = List.of(new Reclaim(TaskStream.DELETES), new Reclaim(TaskStream.UPLOADS));
         volatile boolean groupReady;
 
-        Shard(int index, QueueKeys keys) {
+        Shard(int index, QueueKeys keys, StoredCompletions completions) {
             this.index = index;
             this.keys = keys;
+            this.completions = completions;
         }
     }
 
@@ -221,22 +239,22 @@ public final class TaskConsumer implements AutoCloseable {
     /**
      * The upload's object has been written: checks the forget marker again (the check after the write, see the class
      * comment) and, unless a delete covers the upload, adds {@code sessions} to {@code sessions_stored}, notes the
-     * contributor and completes the task, all in one atomic step (one round trip instead of four; the counters can no
-     * longer be counted twice when completing fails after counting).
+     * contributor and completes the task, all in one atomic step (the counters can never be counted twice when
+     * completing fails after counting). The uploads of a shard whose writes finish while that shard's previous
+     * completing call is on its way go together in the next call ({@link StoredCompletions}), each judged as if alone;
+     * an idle worker still completes each at once. Waits at most twice the command timeout (to be sent, and for the
+     * reply); a failed call fails every upload in it.
      */
     public StoredCompletion completeStored(Delivery delivery, long sessions) {
-        Task task = delivery.task();
-        QueueKeys keys = keysOf(delivery);
-        Long outcome = StreamScripts.COMPLETE_STORED.run(link, ScriptOutputType.INTEGER,
-                new byte[][] {keys.stream(delivery.stream()), keys.stats(), keys.storedContributors(),
-                    keys.forget(task.user())},
-                QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(task.entryId()), QueueKeys.bytes(task.orderId()),
-                QueueKeys.bytes(Math.max(0, sessions)), QueueKeys.bytes(task.user()),
-                QueueKeys.bytes(settings.forgetMarkerTtl().toMillis()));
-        if (outcome == null || outcome == 0) {
-            return StoredCompletion.COVERED;
+        return completeStoredLater(delivery, sessions).await(completionBoundNanos);
+    }
+
+    /** {@link #completeStored} without waiting for the outcome: the request, handed to the delivery's shard. */
+    StoredCompletions.Request completeStoredLater(Delivery delivery, long sessions) {
+        if (delivery.task().type() != TaskType.UPLOAD) {
+            throw new IllegalArgumentException("only an upload is completed as stored");
         }
-        return outcome == 2 ? StoredCompletion.COMPLETED_NEW_CONTRIBUTOR : StoredCompletion.COMPLETED;
+        return shardOf(delivery).completions.submit(delivery, sessions);
     }
 
     /**

@@ -33,7 +33,8 @@ import java.util.Optional;
  * the marker appears while it is being written. If the marker is set only after our re-check, our
  * write finished before the delete task was even queued, so that delete's listing sees and removes it.
  * The re-check, the stored-session and contributor counts and the completion are one atomic Redis step
- * ({@link TaskConsumer#completeStored}): one round trip instead of four. If removing a covered object keeps failing
+ * ({@link TaskConsumer#completeStored}), shared with the uploads of the same shard whose writes finish at the same
+ * time, each still checked after its own write. If removing a covered object keeps failing
  * until the task is parked, the queue drops the task and queues the covering delete again, which removes it.
  */
 final class UploadProcessor {

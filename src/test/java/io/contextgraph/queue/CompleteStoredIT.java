@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link TaskConsumer#completeStored}: the forget-marker check after the write, the stored-session and contributor
- * counts and the completion as one step, against a real redis-server.
+ * counts and the completion as one step, and the batches that completions handed in together go in, against a real
+ * redis-server.
  */
 @Timeout(60)
 class CompleteStoredIT {
@@ -42,6 +43,90 @@ class CompleteStoredIT {
         assertThat(queue.length()).isZero();
         assertThat(bed.server.cli("XPENDING", prefix + "tasks", "workers")).startsWith("0");
         assertThat(new QueueStats(bed.link, settings).snapshot()).containsEntry("sessions_stored", 10L);
+    }
+
+    @Test
+    void uploadsDoneWhileACallIsOnItsWayGoInTheNextCallEachJudgedAsIfAlone() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        queue.enqueueUpload("user-w", new byte[] {9});
+        // Loads the script, so that each call below is one EVALSHA.
+        assertThat(consumer.completeStored(QueueTestBed.pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0), 1))
+                .isEqualTo(StoredCompletion.COMPLETED_NEW_CONTRIBUTOR);
+        String lead = queue.enqueueUpload("user-z", new byte[] {0});
+        String before = queue.enqueueUpload("user-p", new byte[] {1});
+        String otherUser = queue.enqueueUpload("user-q", new byte[] {2});
+        List<Delivery> early = QueueTestBed.pollUntil(consumer, 3, Duration.ofSeconds(5));
+        queue.enqueueDelete("user-p");
+        String after = queue.enqueueUpload("user-p", new byte[] {3});
+        String afterAgain = queue.enqueueUpload("user-p", new byte[] {4});
+        List<Delivery> late = QueueTestBed.pollUntil(consumer, 3, Duration.ofSeconds(5));
+        Map<String, Delivery> uploads = java.util.stream.Stream.concat(early.stream(), late.stream())
+                .filter(delivery -> delivery.task().type() == TaskType.UPLOAD)
+                .collect(Collectors.toMap(delivery -> delivery.task().uploadId(), Function.identity()));
+        assertThat(uploads).hasSize(5);
+        long callsBefore = scriptCalls();
+
+        List<StoredCompletions.Request> batch;
+        StoredCompletions.Request inFlight;
+        bed.server.pause(); // the first call stays on its way while the others are handed in
+        try {
+            inFlight = consumer.completeStoredLater(uploads.get(lead), 1);
+            batch = List.of(consumer.completeStoredLater(uploads.get(before), 5),
+                    consumer.completeStoredLater(uploads.get(otherUser), 2),
+                    consumer.completeStoredLater(uploads.get(after), 1),
+                    consumer.completeStoredLater(uploads.get(afterAgain), 4));
+        } finally {
+            bed.server.resume();
+        }
+
+        assertThat(inFlight.outcome().join()).isEqualTo(StoredCompletion.COMPLETED_NEW_CONTRIBUTOR);
+        assertThat(batch.stream().map(request -> request.outcome().join())).containsExactly(StoredCompletion.COVERED,
+                StoredCompletion.COMPLETED_NEW_CONTRIBUTOR, StoredCompletion.COMPLETED_NEW_CONTRIBUTOR,
+                StoredCompletion.COMPLETED);
+        assertThat(scriptCalls() - callsBefore).as("the lone first call, then one for the four").isEqualTo(2);
+        String prefix = settings.keyPrefix();
+        assertThat(bed.server.cli("HGET", prefix + "stats", "sessions_stored")).isEqualTo("9");
+        assertThat(bed.server.cli("PFCOUNT", prefix + "stats:stored_contributors")).isEqualTo("4");
+        // Left: the covered upload (the caller removes its object, then completes it) and the delete task.
+        assertThat(queue.length()).isEqualTo(2);
+        assertThat(bed.server.cli("XPENDING", prefix + "tasks", "workers")).startsWith("1");
+    }
+
+    @Test
+    void aFailedCallFailsEveryUploadInItAndLeavesThemPending() {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        TaskConsumer consumer = bed.consumer(settings);
+        queue.enqueueUpload("user-x", new byte[] {1});
+        queue.enqueueUpload("user-y", new byte[] {2});
+        queue.enqueueUpload("user-y", new byte[] {3});
+        List<Delivery> deliveries = QueueTestBed.pollUntil(consumer, 3, Duration.ofSeconds(5));
+        assertThat(deliveries).hasSize(3);
+        String prefix = settings.keyPrefix();
+        bed.server.cli("SET", prefix + "stats", "not-a-hash");
+
+        List<StoredCompletions.Request> requests;
+        bed.server.pause();
+        try {
+            requests = deliveries.stream().map(delivery -> consumer.completeStoredLater(delivery, 2)).toList();
+        } finally {
+            bed.server.resume();
+        }
+
+        for (StoredCompletions.Request request : requests) {
+            assertThatThrownBy(() -> request.await(Duration.ofSeconds(5).toNanos()))
+                    .isInstanceOf(QueueUnavailableException.class);
+        }
+        assertThat(queue.length()).isEqualTo(3);
+        assertThat(bed.server.cli("XPENDING", prefix + "tasks", "workers")).startsWith("3");
+        assertThat(bed.server.cli("EXISTS", prefix + "stats:stored_contributors")).isEqualTo("0");
+    }
+
+    /** How many scripts the server ran by their SHA1 so far. */
+    private static long scriptCalls() {
+        return QueueTestBed.scriptCalls(bed.server);
     }
 
     @Test

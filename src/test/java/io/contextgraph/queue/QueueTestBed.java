@@ -66,6 +66,16 @@ final class QueueTestBed implements AutoCloseable, AfterAllCallback {
         return got;
     }
 
+    /** How many scripts a server ran by their SHA1 so far (INFO commandstats). */
+    static long scriptCalls(RedisServer server) {
+        for (String line : server.cli("INFO", "commandstats").split("\\R")) {
+            if (line.startsWith("cmdstat_evalsha:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The queue split into shards: on one redis-server with QUEUE_SHARDS=4, and on a Redis Cluster of 3 masters (each
  * with a replica) with the cluster client. Uploads of many users spread over every shard (and master) and are each
- * delivered once; a backlog on one shard does not starve another; deletes are exact per shard; with
+ * delivered once; a backlog on one shard does not starve another; deletes are exact per shard; completions are
+ * batched per shard; with
  * REDIS_MIN_REPLICAS the WAIT runs on the master that took the write.
  */
 @Timeout(180)
@@ -136,6 +137,88 @@ class ShardedQueueIT {
         }
     }
 
+    /** A user token of the given shard other than {@link #userOf(Shards, int)}'s. */
+    static String otherUserOf(Shards shards, int shard) {
+        for (int i = 0; ; i++) {
+            String user = "other-" + shard + "-" + i;
+            if (shards.of(user) == shard) {
+                return user;
+            }
+        }
+    }
+
+    /**
+     * Completions of users of several shards handed in while each shard's first call is on its way (Redis paused):
+     * each shard's others go in one call of their own, every upload is completed exactly once, and an upload covered by
+     * a delete is reported covered inside its batch (left pending for its object's removal) while the others complete.
+     */
+    static void aBatchOfCompletionsOfSeveralShardsCompletesEachOnce(RedisLink link, QueueSettings settings,
+            List<RedisServer> masters) {
+        Shards shards = settings.shards();
+        int used = Math.min(shards.count(), 4);
+        TaskQueue queue = new TaskQueue(link, settings);
+        Map<String, Integer> shardOfUpload = new HashMap<>();
+        for (int shard = 0; shard < used; shard++) {
+            shardOfUpload.put(queue.enqueueUpload(userOf(shards, shard), new byte[] {0}), shard);
+        }
+        String forgotten = otherUserOf(shards, 0);
+        String covered = queue.enqueueUpload(forgotten, new byte[] {9});
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "batches")) {
+            // One completion per shard first: each loads the script on its master and makes its user a contributor.
+            Map<String, Delivery> firsts = new HashMap<>();
+            QueueTestBed.pollUntil(consumer, used + 1, Duration.ofSeconds(20))
+                    .forEach(d -> firsts.put(d.task().uploadId(), d));
+            assertThat(firsts).hasSize(used + 1);
+            for (String uploadId : shardOfUpload.keySet()) {
+                assertThat(consumer.completeStored(firsts.get(uploadId), 1))
+                        .isEqualTo(TaskConsumer.StoredCompletion.COMPLETED_NEW_CONTRIBUTOR);
+            }
+            queue.enqueueDelete(forgotten); // while the covered upload is being written
+            List<String> leads = new ArrayList<>();
+            List<String> others = new ArrayList<>();
+            for (int shard = 0; shard < used; shard++) {
+                leads.add(queue.enqueueUpload(userOf(shards, shard), new byte[] {1}));
+                others.add(queue.enqueueUpload(userOf(shards, shard), new byte[] {2}));
+                others.add(queue.enqueueUpload(userOf(shards, shard), new byte[] {3}));
+            }
+            Map<String, Delivery> uploads = new HashMap<>();
+            List<Delivery> got = QueueTestBed.pollUntil(consumer, 3 * used + 1, Duration.ofSeconds(20));
+            got.stream().filter(d -> d.task().type() == TaskType.UPLOAD).forEach(d -> uploads.put(d.task().uploadId(), d));
+            assertThat(uploads).hasSize(3 * used);
+            Delivery delete = got.stream().filter(d -> d.task().type() == TaskType.DELETE).findFirst().orElseThrow();
+            long callsBefore = masters.stream().mapToLong(QueueTestBed::scriptCalls).sum();
+
+            StoredCompletions.Request coveredRequest;
+            Map<String, StoredCompletions.Request> requests = new HashMap<>();
+            masters.forEach(RedisServer::pause);
+            try {
+                for (String lead : leads) {
+                    requests.put(lead, consumer.completeStoredLater(uploads.get(lead), 1));
+                }
+                coveredRequest = consumer.completeStoredLater(firsts.get(covered), 1);
+                for (String other : others) {
+                    requests.put(other, consumer.completeStoredLater(uploads.get(other), 1));
+                }
+            } finally {
+                masters.forEach(RedisServer::resume);
+            }
+
+            assertThat(coveredRequest.outcome().join()).isEqualTo(TaskConsumer.StoredCompletion.COVERED);
+            requests.forEach((uploadId, request) -> assertThat(request.outcome().join()).as(uploadId)
+                    .isEqualTo(TaskConsumer.StoredCompletion.COMPLETED));
+            long calls = masters.stream().mapToLong(QueueTestBed::scriptCalls).sum() - callsBefore;
+            assertThat(calls).as("per shard: its first call alone, then one for the rest").isEqualTo(2L * used);
+            // Only the covered upload (its object is removed, then it is completed) and the delete are left.
+            assertThat(queue.length()).isEqualTo(2);
+            consumer.complete(firsts.get(covered));
+            consumer.complete(delete);
+            assertThat(queue.length()).isZero();
+            assertThat(consumer.poll(10, Duration.ofMillis(300))).as("nothing delivered again").isEmpty();
+        }
+        Map<String, Long> stats = new QueueStats(link, settings).snapshot();
+        assertThat(stats).containsEntry("sessions_stored", 4L * used);
+    }
+
     /** A parked task's ID names its shard, in the consumer's answer, in the listing, and for replay. */
     static void deadLettersNameTheirShard(RedisLink link, QueueSettings settings) {
         Shards shards = settings.shards();
@@ -211,6 +294,12 @@ class ShardedQueueIT {
         @Test
         void deadLettersNameTheirShard() {
             ShardedQueueIT.deadLettersNameTheirShard(link, settings(shards, 1));
+        }
+
+        @Test
+        void aBatchOfCompletionsOfSeveralShardsCompletesEachOnce() {
+            ShardedQueueIT.aBatchOfCompletionsOfSeveralShardsCompletesEachOnce(link, settings(shards, 3),
+                    List.of(server));
         }
 
         @Test
@@ -295,6 +384,12 @@ class ShardedQueueIT {
         @Test
         void deadLettersNameTheirShard() {
             ShardedQueueIT.deadLettersNameTheirShard(link, settings(shards, 1));
+        }
+
+        @Test
+        void aBatchOfCompletionsOfSeveralShardsCompletesEachOnce() {
+            ShardedQueueIT.aBatchOfCompletionsOfSeveralShardsCompletesEachOnce(link, settings(shards, 3),
+                    cluster.masters());
         }
 
         @Test

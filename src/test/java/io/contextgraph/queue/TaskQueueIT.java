@@ -3,8 +3,12 @@ package io.contextgraph.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +26,22 @@ class TaskQueueIT {
 
     @RegisterExtension
     static final QueueTestBed bed = new QueueTestBed();
+
+    @Test
+    void eachUploadIsNamedByTheSha256OfItsUserAZeroByteAndItsBody() throws Exception {
+        QueueSettings settings = bed.settings();
+        TaskQueue queue = new TaskQueue(bed.link, settings);
+        String[][] uploads = {{"user-d1", "first"}, {"user-d2", "second, longer than the first"}, {"user-d1", ""}};
+        for (String[] upload : uploads) {
+            String id = queue.enqueueUpload(upload[0], upload[1].getBytes(StandardCharsets.UTF_8));
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update((upload[0] + "\0" + upload[1]).getBytes(StandardCharsets.UTF_8));
+            String digest = Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(Arrays.copyOf(sha256.digest(), 16));
+            // Each digest starts from an unused state, whatever was digested before.
+            assertThat(bed.server.cli("GET", settings.keyPrefix() + "dedup:" + digest)).isEqualTo(id);
+        }
+    }
 
     @Test
     void uploadRoundTripKeepsBinaryBodyIntact() {

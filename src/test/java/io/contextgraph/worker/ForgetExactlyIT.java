@@ -16,6 +16,7 @@ import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.QueueStats;
 import io.contextgraph.queue.RedisLink;
 import io.contextgraph.queue.RedisSettings;
+import io.contextgraph.queue.Shards;
 import io.contextgraph.queue.TaskConsumer;
 import io.contextgraph.queue.TaskQueue;
 import io.contextgraph.storage.ObjectStore;
@@ -29,8 +30,10 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -262,6 +265,39 @@ class ForgetExactlyIT {
         await().atMost(WAIT).until(() -> length(settings, "tasks") == 0);
         assertThat(keys(user)).as("the upload accepted before the delete").isEmpty();
         assertThat(redis.cli("HEXISTS", settings.keyPrefix() + "stats", "sessions_stored")).isEqualTo("0");
+    }
+
+    @Test
+    void aCoveredUploadCompletedTogetherWithUploadsOfOtherShardsIsRemovedAndTheOthersAreStored() throws Exception {
+        Shards shards = Shards.of(4, false);
+        QueueSettings settings = settings(1000, 10).withShards(shards);
+        TaskQueue queue = new TaskQueue(current, settings);
+        String forgotten = Uploads.newUser();
+        List<String> kept = new ArrayList<>();
+        Set<Integer> shardsUsed = new HashSet<>(Set.of(shards.of(forgotten)));
+        while (kept.size() < 7 || shardsUsed.size() < shards.count()) {
+            String user = Uploads.newUser();
+            kept.add(user);
+            shardsUsed.add(shards.of(user));
+        }
+        queue.enqueueUpload(forgotten, Uploads.withMarker("forgotten"));
+        for (String user : kept) {
+            queue.enqueueUpload(user, Uploads.withMarker("kept"));
+        }
+
+        store.puts.close();
+        worker(settings, 32);
+        store.puts.awaitCalls(kept.size() + 1); // every write under way: each past its check before the write
+        queue.enqueueDelete(forgotten);
+        store.puts.open(); // the writes finish together: their completions share a call per shard
+
+        await().atMost(WAIT).until(() -> queue.length() == 0);
+        assertThat(store.putsDone.get()).isEqualTo(kept.size() + 1);
+        assertThat(keys(forgotten)).as("the upload accepted before the delete").isEmpty();
+        for (String user : kept) {
+            assertThat(markers(user)).as("stored once").containsExactly("kept");
+        }
+        assertThat(new QueueStats(current, settings).snapshot()).containsEntry("sessions_stored", (long) kept.size());
     }
 
     @Test
