@@ -3,6 +3,8 @@
  * and the anonymous stats counters.
  *
  * <h2>Redis data (prefix {@code cg:} by default)</h2>
+ * With more than one shard ({@link io.contextgraph.queue.Shards}) or on a Redis Cluster, every key below exists once
+ * per shard N, its prefix then {@code cg:{N}:}; {@code <prefix>shards} records the shard count.
  * <ul>
  *   <li>{@code <prefix>tasks} — stream of unfinished uploads, consumer group {@code workers}. Fields: {@code type}
  *       ({@code upload}; a delete queued before deletes had their own stream may still be here), {@code user},
@@ -26,6 +28,7 @@
  * </ul>
  *
  * <p>Every change that touches more than one key, or reads before it writes, is one Lua script, so Redis applies it
- * atomically. The scripts build per-user and per-digest keys from a prefix, which assumes a single (non-cluster) Redis.
+ * atomically. The scripts build per-user and per-digest keys from a shard's prefix: on a Redis Cluster those keys
+ * share the hash tag of the keys the script is given, so every script runs on one slot.
  */
 package io.contextgraph.queue;
