@@ -3,6 +3,7 @@ package io.contextgraph.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.contextgraph.testing.RedisCluster;
 import io.contextgraph.testing.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -328,17 +329,17 @@ class ShardedQueueIT {
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class OnARedisCluster {
         private final Shards shards = Shards.of(16, true);
-        private MiniCluster cluster;
+        private RedisCluster cluster;
         private RedisLink link;
 
         @BeforeAll
         void start() {
-            cluster = new MiniCluster(3, 1);
+            cluster = RedisCluster.start(3, 1);
             link = clusterLink(0);
         }
 
         private RedisLink clusterLink(int minReplicas) {
-            RedisLink opened = new RedisLink(new RedisSettings("127.0.0.1", cluster.seed().port(), Optional.empty(),
+            RedisLink opened = new RedisLink(new RedisSettings("127.0.0.1", cluster.seedPort(), Optional.empty(),
                     false, Duration.ofSeconds(1), minReplicas, true));
             opened.start();
             assertThat(opened.connected()).isTrue();
@@ -364,8 +365,8 @@ class ShardedQueueIT {
                 mastersOfShards.add(cluster.masterOf(settings.keyPrefix() + "{" + shard + "}:tasks").port());
             }
             assertThat(mastersOfShards).hasSize(3);
-            for (RedisServer master : cluster.masters()) {
-                assertThat(Long.parseLong(master.cli("DBSIZE"))).as("keys on " + master.port()).isPositive();
+            for (RedisCluster.Node master : cluster.masters()) {
+                assertThat(cluster.keyCount(master)).as("keys on " + master.port()).isPositive();
             }
             assertThat(link.masters()).hasSize(3);
             assertThat(link.ping()).as("heartbeat: cluster_state ok").isTrue();
@@ -378,7 +379,7 @@ class ShardedQueueIT {
 
         @Test
         void aDeleteIsExactPerShard() {
-            ShardedQueueIT.aDeleteIsExactPerShard(link, settings(shards, 3), cluster.seed());
+            ShardedQueueIT.aDeleteIsExactPerShard(link, settings(shards, 3), cluster.server(cluster.masters().get(0)));
         }
 
         @Test
@@ -389,21 +390,21 @@ class ShardedQueueIT {
         @Test
         void aBatchOfCompletionsOfSeveralShardsCompletesEachOnce() {
             ShardedQueueIT.aBatchOfCompletionsOfSeveralShardsCompletesEachOnce(link, settings(shards, 3),
-                    cluster.masters());
+                    cluster.masters().stream().map(cluster::server).toList());
         }
 
         @Test
         void withMinReplicasTheWaitRunsOnTheMasterOfTheUsersShard() {
             QueueSettings settings = settings(shards, 3);
             String user = userOf(shards, 5);
-            RedisServer master = cluster.masterOf(settings.keyPrefix() + "{5}:tasks");
+            RedisCluster.Node master = cluster.masterOf(settings.keyPrefix() + "{5}:tasks");
             String elsewhere = null;
             for (int shard = 0; shard < shards.count() && elsewhere == null; shard++) {
-                if (cluster.masterOf(settings.keyPrefix() + "{" + shard + "}:tasks") != master) {
+                if (!cluster.masterOf(settings.keyPrefix() + "{" + shard + "}:tasks").id().equals(master.id())) {
                     elsewhere = userOf(shards, shard);
                 }
             }
-            RedisServer replica = cluster.replicaOf(master);
+            RedisServer replica = cluster.server(cluster.replicasOf(master).getFirst());
             try (RedisLink durable = clusterLink(1)) {
                 TaskQueue queue = new TaskQueue(durable, settings);
                 assertThat(queue.enqueueUpload(user, new byte[] {1})).isNotBlank();

@@ -373,7 +373,8 @@ public final class RedisCluster implements AutoCloseable {
         return server != null && server.running();
     }
 
-    private RedisServer server(Node node) {
+    /** The process of a node, e.g. to run redis-cli on it or to pause it. */
+    public RedisServer server(Node node) {
         RedisServer server = servers.get(node.port());
         if (server == null) {
             throw new IllegalArgumentException("not a node of this cluster: " + node.address());
