@@ -2,6 +2,7 @@ package io.contextgraph.queue;
 
 import io.lettuce.core.SetArgs;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * The shard count the queue in Redis was created with, recorded by the first role that starts ({@code <prefix>shards},
@@ -26,23 +27,15 @@ public final class ShardCount {
      * @throws QueueUnavailableException when Redis cannot be asked
      */
     public int recordOrRead() {
-        byte[] key = key();
-        int count = settings.shards().count();
-        if (settings.shards().tagged() && link.await(link.commands().get(key)) == null && unshardedQueueHoldsWork()) {
-            // A queue from before shard counts were recorded (or from one shard) still holds work under the untagged
-            // names, which a sharded role would never read: record it as what it is, one shard.
-            count = 1;
+        OptionalInt earlier = recorded();
+        if (earlier.isPresent()) {
+            return earlier.getAsInt();
         }
-        link.await(link.commands().set(key, QueueKeys.bytes(count), SetArgs.Builder.nx()));
-        byte[] recorded = link.await(link.commands().get(key));
-        if (recorded == null) {
-            throw new QueueUnavailableException("the recorded shard count vanished");
-        }
-        try {
-            return Integer.parseInt(QueueKeys.text(recorded));
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException(QueueKeys.text(key) + " holds no shard count", e);
-        }
+        // A queue from before shard counts were recorded (or from one shard) that still holds work under the untagged
+        // names, which a sharded role would never read, is recorded as what it is: one shard.
+        int count = settings.shards().tagged() && unshardedQueueHoldsWork() ? 1 : settings.shards().count();
+        link.await(link.commands().set(key(), QueueKeys.bytes(count), SetArgs.Builder.nx()));
+        return recorded().orElseThrow(() -> new QueueUnavailableException("the recorded shard count vanished"));
     }
 
     /**
@@ -50,13 +43,13 @@ public final class ShardCount {
      *
      * @throws QueueUnavailableException when Redis cannot be asked
      */
-    public java.util.OptionalInt recorded() {
+    public OptionalInt recorded() {
         byte[] recorded = link.await(link.commands().get(key()));
         if (recorded == null) {
-            return java.util.OptionalInt.empty();
+            return OptionalInt.empty();
         }
         try {
-            return java.util.OptionalInt.of(Integer.parseInt(QueueKeys.text(recorded)));
+            return OptionalInt.of(Integer.parseInt(QueueKeys.text(recorded)));
         } catch (NumberFormatException e) {
             throw new IllegalStateException(keyName() + " holds no shard count", e);
         }

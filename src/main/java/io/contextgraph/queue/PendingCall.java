@@ -1,0 +1,94 @@
+package io.contextgraph.queue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One piece of work between the thread that waits for it and the batch that carries it to Redis ({@link
+ * CallBatcher}): the waiting thread gets its outcome; the sender claims it for a batch (or skips it when its caller
+ * gave up) and settles it with the reply.
+ *
+ * @param <T> the outcome
+ */
+abstract class PendingCall<T> {
+
+    private static final int WAITING = 0;
+    private static final int SENT = 1;
+    private static final int WITHDRAWN = 2;
+
+    private final String what;
+    private final long queuedNanos;
+    private final AtomicInteger state = new AtomicInteger(WAITING);
+    private final CompletableFuture<T> outcome = new CompletableFuture<>();
+
+    /** @param what names the work in failure messages, e.g. "upload" */
+    PendingCall(String what, long queuedNanos) {
+        this.what = what;
+        this.queuedNanos = queuedNanos;
+    }
+
+    long queuedNanos() {
+        return queuedNanos;
+    }
+
+    /** The outcome as the sender reports it. */
+    CompletableFuture<T> outcome() {
+        return outcome;
+    }
+
+    /** For the sender: true if this goes into the batch being built, false if its caller already gave up. */
+    boolean claim() {
+        return state.compareAndSet(WAITING, SENT);
+    }
+
+    void succeeded(T result) {
+        outcome.complete(result);
+    }
+
+    /** Nothing was written (e.g. the queue is full), or the batch's call failed (whether it wrote is then unknown). */
+    void failed(RuntimeException failure) {
+        outcome.completeExceptionally(failure);
+    }
+
+    /**
+     * Waits at most {@code boundNanos} for the outcome. Throws {@link QueueFullException} or {@link
+     * QueueUnavailableException} (as its own exception, with this thread's stack) otherwise. A call given up before it
+     * was sent is withdrawn and never sent; the sender settles every claimed call within the command timeout, so the
+     * bound is only a safety net.
+     */
+    T await(long boundNanos) {
+        try {
+            return outcome.get(boundNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw rethrown(e.getCause());
+        } catch (TimeoutException e) {
+            if (withdraw()) {
+                throw new QueueUnavailableException("the " + what + " could not be sent to Redis in time", e);
+            }
+            throw new QueueUnavailableException("Redis did not answer within " + boundNanos / 1_000_000 + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // Withdrawn: it will never be sent. Too late to withdraw: the batch goes on for the others in it, and this
+            // one may or may not be applied, as for any interrupted command.
+            withdraw();
+            throw new QueueUnavailableException("interrupted while waiting for Redis", e);
+        }
+    }
+
+    private boolean withdraw() {
+        return state.compareAndSet(WAITING, WITHDRAWN);
+    }
+
+    private RuntimeException rethrown(Throwable failure) {
+        if (failure instanceof QueueFullException full) {
+            return new QueueFullException(full.getMessage());
+        }
+        if (failure instanceof QueueUnavailableException unavailable) {
+            return new QueueUnavailableException(unavailable.getMessage(), unavailable.getCause());
+        }
+        return new QueueUnavailableException("the " + what + " failed unexpectedly", failure);
+    }
+}
