@@ -1,7 +1,9 @@
 package io.contextgraph.web;
 
 import io.helidon.http.DirectHandler;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
@@ -10,12 +12,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Answers what Helidon refuses before routing (malformed requests, oversized headers, too many concurrent requests)
- * like the API does: a small JSON error with the security headers, and Retry-After on 503. Helidon's own message is
- * never echoed, since it may quote request data (header values, paths).
+ * like the API does: a small JSON error with the security headers and CORS (so that a browser's script can read why),
+ * and Retry-After on 503. Helidon's own message is never echoed, since it may quote request data (header values,
+ * paths).
  */
 final class ProtocolErrors implements DirectHandler {
     /** Seconds a client should wait after the server was too busy. */
     static final String RETRY_AFTER_SECONDS = "1";
+    private static final Header ALLOW_ORIGIN =
+            HeaderValues.createCached(HeaderNames.create("Access-Control-Allow-Origin"), "*");
+    private static final Header EXPOSE_HEADERS =
+            HeaderValues.createCached(HeaderNames.create("Access-Control-Expose-Headers"), "Retry-After");
 
     /** Direct handlers for every kind of event. */
     static DirectHandlers all() {
@@ -34,6 +41,9 @@ final class ProtocolErrors implements DirectHandler {
         // simply a bad request, and a 5xx would page an operator for the client's mistake.
         Status answer = status.code() == Status.NOT_IMPLEMENTED_501.code() ? Status.BAD_REQUEST_400 : status;
         SecurityHeaders.addTo(headers);
+        // The request was not understood, so no route's CORS applies: what a browser needs to read this answer.
+        headers.set(ALLOW_ORIGIN);
+        headers.set(EXPOSE_HEADERS);
         headers.set(HeaderNames.CONTENT_TYPE, "application/json");
         if (answer.code() == Status.SERVICE_UNAVAILABLE_503.code()) {
             headers.set(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);

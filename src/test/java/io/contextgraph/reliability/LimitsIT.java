@@ -176,6 +176,29 @@ class LimitsIT {
     }
 
     @Test
+    void whatHelidonRefusesBeforeRoutingIsAJsonErrorABrowserCanRead() throws Exception {
+        // Each request is small and sent whole before the server answers, so the answer is always read.
+        for (String request : new String[] {
+                "POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n",
+                "POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: twelve\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"}) {
+            try (Socket socket = connect()) {
+                socket.setSoTimeout(10_000);
+                send(socket, request);
+                String answer = readAll(socket.getInputStream());
+                String what = request.substring(0, request.indexOf("\r\n\r\n"));
+                assertThat(answer).as(what).matches("(?s)HTTP/1.1 4\\d\\d .*");
+                String head = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+                assertThat(head).as(what).contains("access-control-allow-origin: *",
+                        "access-control-expose-headers: retry-after", "content-type: application/json",
+                        "x-content-type-options: nosniff", "strict-transport-security: max-age=");
+                assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).as(what)
+                        .startsWith("{\"status\":\"error\",\"message\":\"").doesNotContain("colon", "twelve");
+            }
+        }
+    }
+
+    @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void theSecurityHeadersAreOnTheRedisOutage503Too() throws Exception {
         try (RedisServer own = new RedisServer();
