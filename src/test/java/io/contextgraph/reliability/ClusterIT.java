@@ -6,6 +6,8 @@ import static io.contextgraph.reliability.ClusterBed.shardOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.testing.BlackHole;
 import io.contextgraph.testing.Http;
@@ -30,10 +32,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Redis Cluster of 3 masters and S3Proxy. The queue's shards spread over every master, and the single-node promises
  * hold: every upload answered 200 is stored exactly once, a delete is exact, and neither a worker SIGKILLed mid-load,
  * nor a master SIGKILLed and failed over to its replica, nor slots moved by {@code redis-cli --cluster reshard}
- * under load lose anything. Clients retry a 503 with the same body, as real ones do; the service deduplicates.
+ * under load lose anything; {@code /__heartbeat__} fails while the cluster's state is not ok. Clients retry a 503 with the same body, as real ones do; the service deduplicates.
  * A failed test prints the cluster's view, each shard's streams and the roles' last log lines.
  */
 class ClusterIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private ClusterBed bed;
 
     @RegisterExtension
@@ -80,6 +83,39 @@ class ClusterIT {
         bed.awaitStoredOnce(users);
         System.out.printf("cluster spread: 200 uploads over shards %s, keys per master after the worker %s%n",
                 expected, bed.cluster.keysPerMaster());
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void theHeartbeatFailsWhileTheClusterStateIsNotOkThoughEveryNodeAnswersAndRecoversAlone() throws Exception {
+        bed = new ClusterBed(3, 0);
+        RoleProcess web = bed.web("heartbeat-web");
+        assertThat(Http.status(web.uri("/__heartbeat__"))).isEqualTo(200);
+
+        // One slot served by nobody (as after an operator's mistake or a half-done migration): every node still
+        // answers PING, whichever one the heartbeat asks, but the cluster refuses commands.
+        int slot = 0;
+        Node owner = bed.cluster.masterOfSlot(slot);
+        List<Node> masters = bed.cluster.masters();
+        for (Node master : masters) {
+            assertThat(bed.cluster.cli(master, "CLUSTER", "DELSLOTS", Integer.toString(slot))).isEqualTo("OK");
+        }
+        await("every master sees the cluster fail").atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> masters.stream().allMatch(m -> bed.cluster.cli(m, "CLUSTER", "INFO")
+                        .contains("cluster_state:fail")));
+        assertThat(masters).allSatisfy(m -> assertThat(bed.cluster.cli(m, "PING")).isEqualTo("PONG"));
+        await("the heartbeat fails").atMost(Duration.ofSeconds(30))
+                .until(() -> Http.status(web.uri("/__heartbeat__")) == 503);
+        JsonNode body = JSON.readTree(Http.get(web.uri("/__heartbeat__")).body());
+        assertThat(body.path("status").asText()).isEqualTo("error");
+        assertThat(body.path("checks").path("redis").asText()).isEqualTo("error");
+        assertThat(body.path("details").path("redis").asText()).isEqualTo("Redis Cluster state is not ok");
+        assertThat(Http.status(web.uri("/__lbheartbeat__"))).isEqualTo(200);
+
+        assertThat(bed.cluster.cli(owner, "CLUSTER", "ADDSLOTS", Integer.toString(slot))).isEqualTo("OK");
+        await("the heartbeat recovers without a restart").atMost(WAIT).pollInterval(Duration.ofMillis(500))
+                .until(() -> Http.status(web.uri("/__heartbeat__")) == 200);
+        assertThat(web.alive()).isTrue();
     }
 
     @Test
