@@ -394,6 +394,38 @@ class ShardedQueueIT {
         }
 
         @Test
+        void withMinReplicasAWriteToAMasterThatLostTheSlotIsRefusedAndItsRetryIsStoredOnceOnTheNewMaster() {
+            QueueSettings settings = settings(shards, 3);
+            int shard = 7;
+            String user = userOf(shards, shard);
+            String tasks = settings.keyPrefix() + "{" + shard + "}:tasks";
+            int slot = cluster.slotOf(tasks);
+            try (RedisLink durable = clusterLink(1)) {
+                TaskQueue queue = new TaskQueue(durable, settings);
+                assertThat(queue.enqueueUpload(user, new byte[] {1})).isNotBlank();
+                RedisCluster.Node from = cluster.masterOfSlot(slot);
+                RedisCluster.Node to = cluster.masters().stream().filter(m -> !m.id().equals(from.id())).findFirst()
+                        .orElseThrow();
+                // The slot moves with its keys while this link is idle. Its topology is refreshed only every 30 s from
+                // its start and on adaptive triggers, none of which this link has met yet: it still names the old
+                // master, so the next pinned write gets MOVED there.
+                cluster.beginMigration(slot, from, to);
+                cluster.finishMigration(slot, from, to);
+
+                assertThatThrownBy(() -> queue.enqueueUpload(user, new byte[] {2}))
+                        .as("a pinned write is not redirected (its WAIT would count another connection's writes)")
+                        .isInstanceOf(QueueUnavailableException.class).hasMessageContaining("MOVED");
+                // The MOVED made the link refresh its topology: the client's retry of the same upload lands on the
+                // new master, once (the refused attempt wrote nothing).
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> !queue.enqueueUpload(user, new byte[] {2}).isBlank());
+                assertThat(queue.enqueueUpload(user, new byte[] {2})).as("a repeat is deduplicated").isNotBlank();
+                assertThat(cluster.cli(to, "XLEN", tasks)).isEqualTo("2");
+                assertThat(cluster.cli(from, "CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot))).isEqualTo("0");
+            }
+        }
+
+        @Test
         void withMinReplicasTheWaitRunsOnTheMasterOfTheUsersShard() {
             QueueSettings settings = settings(shards, 3);
             String user = userOf(shards, 5);
