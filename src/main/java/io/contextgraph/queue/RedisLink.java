@@ -38,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -373,19 +374,18 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
-    /** {@link #writerFor}, waited for within the command timeout. */
+    /** {@link #writerFor}, waited for as a command is (see {@link #await(RedisFuture)}). */
     RedisClusterAsyncCommands<byte[], byte[]> awaitWriter(byte[] key) {
-        CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> writer = writerFor(key);
-        try {
-            return writer.get(settings.commandTimeout().toMillis() + AWAIT_SLACK_MS, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw unavailable(e.getCause() == null ? e : e.getCause());
-        } catch (TimeoutException e) {
-            throw new QueueUnavailableException("no connection to the Redis master of the shard", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QueueUnavailableException("interrupted while connecting to Redis", e);
-        }
+        return awaitWithin(writerFor(key), settings.commandTimeout().toMillis() + AWAIT_SLACK_MS);
+    }
+
+    /**
+     * How long a caller waits for a call that takes {@code commandTimeouts} command timeouts at most (to be sent, for
+     * the reply, for a WAIT...), plus the slack every wait here gets: a safety net, since each step fails by itself
+     * within its own timeout.
+     */
+    long boundNanos(int commandTimeouts) {
+        return commandTimeouts * settings.commandTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(AWAIT_SLACK_MS);
     }
 
     private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection() {
@@ -444,7 +444,10 @@ public final class RedisLink implements AutoCloseable {
 
     /** As {@link #await(RedisFuture)}, for commands that may legitimately take {@code extra} longer (BLOCK). */
     <T> T await(RedisFuture<T> future, Duration extra) {
-        long boundMs = settings.commandTimeout().toMillis() + extra.toMillis() + AWAIT_SLACK_MS;
+        return awaitWithin(future, settings.commandTimeout().toMillis() + extra.toMillis() + AWAIT_SLACK_MS);
+    }
+
+    private <T> T awaitWithin(Future<T> future, long boundMs) {
         try {
             return future.get(boundMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

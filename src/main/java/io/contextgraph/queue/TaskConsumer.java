@@ -88,8 +88,6 @@ public final class TaskConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
     /** The longest a poll blocks on one shard while the others might receive work. */
     static final Duration SHARD_BLOCK = Duration.ofMillis(250);
-    /** Slack on top of a completion's own bounds (sent within the command timeout, answered within another). */
-    private static final long COMPLETION_SLACK_NANOS = Duration.ofMillis(500).toNanos();
     private static final long RECLAIM_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     private static final String CURSOR_START = "0-0";
     private static final int MAX_REASON_LENGTH = 200;
@@ -139,7 +137,7 @@ public final class TaskConsumer implements AutoCloseable {
                     new StoredCompletions(link, keys, settings.forgetMarkerTtl(), commandTimeoutNanos));
         }
         // Sent within the command timeout, the reply within another.
-        this.completionBoundNanos = 2 * commandTimeoutNanos + COMPLETION_SLACK_NANOS;
+        this.completionBoundNanos = link.boundNanos(2);
         this.me = Consumer.from(QueueKeys.bytes(QueueKeys.GROUP), QueueKeys.bytes(consumerName));
         this.replication = new Replication(link);
     }

@@ -10,10 +10,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -39,9 +35,6 @@ import java.util.function.Function;
  * has its own batcher and its share of the cap.
  */
 public final class TaskQueue {
-
-    /** Slack on top of the sender's own bounds (send within the command timeout, reply within another). */
-    private static final long AWAIT_SLACK_NANOS = 500_000_000L;
 
     private final RedisLink link;
     private final QueueSettings settings;
@@ -73,7 +66,7 @@ public final class TaskQueue {
                     settings.dedupWindow(), commandTimeoutNanos, maxBatchUploads, maxBatchBytes);
         }
         // Sent within the command timeout, the script's reply within another, and the replicas' WAIT within a third.
-        this.uploadBoundNanos = (replication.required() ? 3 : 2) * commandTimeoutNanos + AWAIT_SLACK_NANOS;
+        this.uploadBoundNanos = link.boundNanos(replication.required() ? 3 : 2);
         try {
             this.unusedSha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
