@@ -404,8 +404,7 @@ class ShardedQueueIT {
                 TaskQueue queue = new TaskQueue(durable, settings);
                 assertThat(queue.enqueueUpload(user, new byte[] {1})).isNotBlank();
                 RedisCluster.Node from = cluster.masterOfSlot(slot);
-                RedisCluster.Node to = cluster.masters().stream().filter(m -> !m.id().equals(from.id())).findFirst()
-                        .orElseThrow();
+                RedisCluster.Node to = cluster.anotherMaster(from);
                 // The slot moves with its keys while this link is idle. Its topology is refreshed only every 30 s from
                 // its start and on adaptive triggers, none of which this link has met yet: it still names the old
                 // master, so the next pinned write gets MOVED there.

@@ -173,6 +173,11 @@ public final class RedisCluster implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no running master serves slot " + slot));
     }
 
+    /** A master other than {@code master} (the first in {@link #masters()} order). */
+    public Node anotherMaster(Node master) {
+        return masters().stream().filter(m -> !m.id().equals(master.id())).findFirst().orElseThrow();
+    }
+
     /** The running master that serves a key now. */
     public Node masterOf(String key) {
         return masterOfSlot(slotOf(key));

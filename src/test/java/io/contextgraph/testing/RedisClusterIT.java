@@ -83,7 +83,7 @@ class RedisClusterIT {
             String key = victimKey(cluster, to);
             int slot = cluster.slotOf(key);
             Node owner = cluster.masterOf(key);
-            Node target = cluster.masters().stream().filter(m -> !m.id().equals(owner.id())).findFirst().orElseThrow();
+            Node target = cluster.anotherMaster(owner);
             cluster.beginMigration(slot, owner, target);
             cluster.migrateKeys(owner, target, key);
             assertThat(cluster.cli(owner, "GET", key)).as("a moved key, asked for on the source").contains("ASK");
