@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -27,16 +26,23 @@ import org.slf4j.LoggerFactory;
  * The service's metrics (SPEC "Metrics"), sent to a DogStatsD agent over UDP by Datadog's java-dogstatsd-client,
  * as lines like {@code request:1|c|#path:v1.upload,method:post,status:200}.
  *
- * <p>The client queues each metric without waiting for I/O; its own threads pack the lines into datagrams and send
- * them. It runs with its defaults except: no client telemetry (docs/metrics.md lists every metric sent), no
- * client-side aggregation (one line per event, as documented), and "blocking" so that {@link #close()} sends every
- * queued line (the caller waits only if 4096 metrics are queued unsent).
+ * <p>The client queues each metric without waiting for I/O; its own thread packs the queued lines into datagrams and
+ * sends them. It runs with its defaults (non-blocking: the thread looks at the queue every 10 ms when it finds it
+ * empty, so a busy role sends a few full datagrams per tick rather than one per request) except: no client telemetry
+ * (docs/metrics.md lists every metric sent), no client-side aggregation (one line per event, as documented), and a
+ * queue of {@value #QUEUE_SIZE} lines. {@link #close()} does not wait for the client's next tick: the lines of the
+ * last ~10 ms may be lost, as any datagram may be.
  */
 public final class Metrics implements AutoCloseable {
 
     /** How often gauges ({@code queue.length}) are read and sent. */
     public static final Duration DEFAULT_POLLING = Duration.ofSeconds(10);
     private static final Duration RETRY_LOOKUP = Duration.ofMinutes(1);
+    /**
+     * Lines queued unsent beyond this are dropped rather than make a request wait: at two lines per request, about a
+     * second of 30 000 requests/s that the client's thread could not keep up with.
+     */
+    static final int QUEUE_SIZE = 65_536;
     private static final Logger log = LoggerFactory.getLogger(Metrics.class);
     /** What the client writes as is but delimits a DogStatsD line (a method token may contain them). */
     private static final CharMatcher DELIMITERS = CharMatcher.anyOf(":|#,@").or(CharMatcher.whitespace());
@@ -67,7 +73,7 @@ public final class Metrics implements AutoCloseable {
                 .port(port)
                 .enableTelemetry(false)
                 .enableAggregation(false)
-                .blocking(true)
+                .queueSize(QUEUE_SIZE)
                 .errorHandler(errors)
                 .build(), polling);
     }
@@ -108,18 +114,16 @@ public final class Metrics implements AutoCloseable {
      */
     public void request(String path, String method, int status, long nanos) {
         String[] tags = {"path:" + path, "method:" + tagValue(method.toLowerCase(Locale.ROOT)), "status:" + status};
-        record(statsd -> {
-            statsd.count("request", 1, tags);
-            if (nanos >= 0) {
-                statsd.time("request", roundedMillis(nanos), tags);
-            }
-        });
+        client.count("request", 1, tags);
+        if (nanos >= 0) {
+            client.time("request", roundedMillis(nanos), tags);
+        }
     }
 
     /** One queue task: timer {@code task} (milliseconds, rounded), tagged {@code task} ({@code upload}, {@code delete}). */
     public void task(String task, Duration took) {
         if (!took.isNegative()) {
-            record(statsd -> statsd.time("task", roundedMillis(took.toNanos()), "task:" + task));
+            client.time("task", roundedMillis(took.toNanos()), "task:" + task);
         }
     }
 
@@ -142,22 +146,7 @@ public final class Metrics implements AutoCloseable {
         for (int i = 0; i < keyValues.length; i++) {
             keyValues[i] = tags[2 * i] + ":" + tagValue(tags[2 * i + 1]);
         }
-        record(statsd -> statsd.count(name, amount, keyValues));
-    }
-
-    /**
-     * Hands metrics to the client on the calling thread without touching its interrupt status: the client's
-     * blocking queue would drop the metric and clear the status, and a task being stopped must still see it.
-     */
-    private void record(Consumer<StatsDClient> metrics) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            metrics.accept(client);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        client.count(name, amount, keyValues);
     }
 
     /** Gauge {@code name}, read from {@code value} at every polling tick; the supplier should be cheap. */
@@ -198,11 +187,10 @@ public final class Metrics implements AutoCloseable {
         return DELIMITERS.replaceFrom(value, '_');
     }
 
-    /** Sends the gauges one last time and every queued line, and closes the socket. */
+    /** Stops polling the gauges and stops the client (what it has not taken from its queue yet is lost). */
     @Override
     public void close() {
         poller.shutdownNow();
-        sendGauges();
         client.stop();
     }
 }
