@@ -143,6 +143,17 @@ class MetricsTest {
     }
 
     @Test
+    void aBurstBeyondTheClientsDefaultQueueIsAllSent() {
+        int requests = 5_000;
+        for (int i = 0; i < requests; i++) {
+            metrics.request("v1.upload", "post", 200, 1_000_000);
+        }
+
+        // 10 000 lines at once, more than the client's default queue (4096) takes between two of its 10 ms ticks.
+        assertThat(sink.awaitLineCount(2 * requests, WAIT)).as("lines received: " + sink.lines().size()).isTrue();
+    }
+
+    @Test
     void anAbsentAgentCostsNothingButTheMetric() {
         int closedPort;
         try (StatsdSink gone = new StatsdSink()) {
