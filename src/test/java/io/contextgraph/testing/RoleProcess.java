@@ -2,7 +2,6 @@ package io.contextgraph.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,10 +109,9 @@ public final class RoleProcess implements AutoCloseable {
         }
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    /** See {@link FreePorts#next}. */
+    public static int freePort() {
+        return FreePorts.next();
     }
 
     static String javaBinary() {

@@ -2,8 +2,6 @@ package io.contextgraph.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +41,7 @@ public final class S3MockServer implements AutoCloseable {
 
     private S3MockServer() {
         Path jar = s3mockJar();
-        this.port = freePort();
+        this.port = FreePorts.next();
         try {
             Path targetDir = Path.of(System.getProperty("cg.basedir", ".")).resolve("target");
             Files.createDirectories(targetDir);
@@ -152,11 +150,4 @@ public final class S3MockServer implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

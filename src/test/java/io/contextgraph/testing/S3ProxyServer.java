@@ -3,8 +3,6 @@ package io.contextgraph.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -108,7 +106,7 @@ public final class S3ProxyServer implements AutoCloseable {
     public S3ProxyServer(Backend backend) {
         this.backend = backend;
         this.jar = s3proxyJar();
-        this.port = freePort();
+        this.port = FreePorts.next();
         try {
             Path targetDir = Path.of(System.getProperty("cg.basedir", ".")).resolve("target");
             Files.createDirectories(targetDir);
@@ -414,12 +412,4 @@ public final class S3ProxyServer implements AutoCloseable {
         return jar;
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }
