@@ -114,9 +114,10 @@ public final class Metrics implements AutoCloseable {
      */
     public void request(String path, String method, int status, long nanos) {
         String[] tags = {"path:" + path, "method:" + tagValue(method.toLowerCase(Locale.ROOT)), "status:" + status};
-        client.count("request", 1, tags);
+        StatsDClient statsd = client; // both lines to the same client, even while it is being replaced
+        statsd.count("request", 1, tags);
         if (nanos >= 0) {
-            client.time("request", roundedMillis(nanos), tags);
+            statsd.time("request", roundedMillis(nanos), tags);
         }
     }
 

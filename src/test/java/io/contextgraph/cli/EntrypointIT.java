@@ -1,8 +1,8 @@
 package io.contextgraph.cli;
 
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
-import io.contextgraph.testing.RoleProcess;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -69,7 +69,7 @@ class EntrypointIT {
     @Test
     void noArgumentStartsTheWebRoleWhichStopsOnSigterm() throws Exception {
         try (RedisServer redis = new RedisServer()) {
-            int port = RoleProcess.freePort();
+            int port = FreePorts.next();
             Path log = log("entrypoint-web");
             Process p = run(log, List.of("PORT=" + port, "REDIS_HOST=127.0.0.1", "REDIS_PORT=" + redis.port(),
                     "STATSD_PORT=9"));

@@ -1,6 +1,6 @@
 package io.contextgraph.cli;
 
-import io.contextgraph.testing.RoleProcess;
+import io.contextgraph.testing.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,7 +142,7 @@ class LauncherIT {
     @Test
     void theReadmeTryBlockWorksPastedRightAfterTheRunCommand() throws Exception {
         Files.createSymbolicLink(clone.resolve("target"), BASEDIR.resolve("target"));
-        int port = RoleProcess.freePort();
+        int port = FreePorts.next();
         Map<String, String> env = baseEnv();
         env.put("PORT", Integer.toString(port));
         env.put("STATSD_PORT", "9");

@@ -1,5 +1,6 @@
 package io.contextgraph.cli;
 
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -79,7 +80,7 @@ class StartupIT {
 
     @Test
     void webStartedBeforeRedisReportsToSentryAndRecoversAlone() throws Exception {
-        int redisPort = RoleProcess.freePort();
+        int redisPort = FreePorts.next();
         try (SentrySink sentry = new SentrySink();
              RoleProcess web = RoleProcess.builder("web").name("late-redis").env("REDIS_HOST", "127.0.0.1")
                      .env("REDIS_PORT", Integer.toString(redisPort)).env("SENTRY_DSN", sentry.dsn()).start()) {

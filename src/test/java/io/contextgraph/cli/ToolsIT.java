@@ -2,6 +2,7 @@ package io.contextgraph.cli;
 
 import io.contextgraph.config.Role;
 import io.contextgraph.config.Variable;
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.NodeJose;
 import io.contextgraph.testing.RedisServer;
@@ -112,7 +113,7 @@ class ToolsIT {
     void aMissingBlocklistFileStopsTheWorkerBeforeAnyClientIsBuilt() throws Exception {
         // Nothing listens on REDIS_PORT: a Redis client built first would log a startup error.
         Run worker = jar(Map.of("S3_BUCKET", "cg-bucket", "AWS_REGION", "us-east-1", "BLOCKLIST_FILE", "/no/such/list",
-                "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(RoleProcess.freePort())), "worker");
+                "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(FreePorts.next())), "worker");
 
         assertThat(worker.status()).isEqualTo(2);
         assertThat(worker.stdout()).isEmpty();

@@ -1,6 +1,7 @@
 package io.contextgraph.observability;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -30,8 +31,8 @@ class SentryConformanceIT {
         String url = "https://www.mozilla.org/en-US/sentry-conformance-" + UUID.randomUUID() + "/";
         String body = "{\"sessions\":[{\"url\":\"" + url + "\",\"start_time\":" + Instant.now().getEpochSecond()
                 + ",\"duration\":2400,\"tab_id\":\"-31-2\"}]}";
-        int redisPort = RoleProcess.freePort();
-        int deadS3Port = RoleProcess.freePort();
+        int redisPort = FreePorts.next();
+        int deadS3Port = FreePorts.next();
         String webOutput;
         String workerOutput;
         String version;

@@ -1,5 +1,6 @@
 package io.contextgraph.queue;
 
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -80,7 +81,7 @@ class RedisAuthTlsIT {
                 "-storetype", "PKCS12", "-storepass", "changeit");
         String trust = "-Djavax.net.ssl.trustStore=" + trustStore + " -Djavax.net.ssl.trustStorePassword=changeit"
                 + " -Djavax.net.ssl.trustStoreType=PKCS12";
-        int tlsPort = RoleProcess.freePort();
+        int tlsPort = FreePorts.next();
         // The plain port stays for the test's own redis-cli; the roles use only the TLS port.
         try (RedisServer redis = new RedisServer("--requirepass", PASSWORD, "--tls-port", Integer.toString(tlsPort),
                 "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),

@@ -107,8 +107,8 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     private void startNode() {
-        int port = RedisServer.freePort();
-        int busPort = RedisServer.freePort();
+        int port = FreePorts.next();
+        int busPort = FreePorts.next();
         servers.put(port, new RedisServer(logs, port, "--cluster-enabled", "yes",
                 "--cluster-config-file", configs.resolve("nodes-" + port + ".conf").toAbsolutePath().toString(),
                 "--cluster-port", Integer.toString(busPort),

@@ -33,7 +33,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server now; {@code extraArgs} are passed to redis-server as they are (e.g. "--requirepass", "x"). */
     public RedisServer(String... extraArgs) {
-        this(freePort(), extraArgs);
+        this(FreePorts.next(), extraArgs);
     }
 
     /** Starts a server now on a given port, e.g. one a role was already told to use before Redis existed. */
@@ -208,11 +208,6 @@ public final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** A free loopback port, for a server that must know its port before it starts (e.g. a cluster node). */
-    public static int freePort() {
-        return FreePorts.next();
     }
 
     private static void sleep(long millis) {

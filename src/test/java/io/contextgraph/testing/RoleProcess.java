@@ -89,7 +89,7 @@ public final class RoleProcess implements AutoCloseable {
 
         /** Starts the process on a free port (PORT) and returns at once. */
         public RoleProcess start() throws IOException {
-            int port = env.containsKey("PORT") ? Integer.parseInt(env.get("PORT")) : freePort();
+            int port = env.containsKey("PORT") ? Integer.parseInt(env.get("PORT")) : FreePorts.next();
             env.put("PORT", Integer.toString(port));
             Path logs = Path.of(System.getProperty("cg.basedir", "."), "target", "it-logs");
             Files.createDirectories(logs);
@@ -107,11 +107,6 @@ public final class RoleProcess implements AutoCloseable {
             pb.environment().putAll(env);
             return new RoleProcess(pb.start(), log, port);
         }
-    }
-
-    /** See {@link FreePorts#next}. */
-    public static int freePort() {
-        return FreePorts.next();
     }
 
     static String javaBinary() {

@@ -149,5 +149,4 @@ public final class S3MockServer implements AutoCloseable {
         }
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
-
 }

@@ -411,5 +411,4 @@ public final class S3ProxyServer implements AutoCloseable {
         }
         return jar;
     }
-
 }

@@ -1,6 +1,7 @@
 package io.contextgraph.web;
 
 import com.sun.net.httpserver.HttpServer;
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -121,7 +122,7 @@ class NginxIT {
 
     @Test
     void anUnreachableWebRoleIsAJson502WithCorsAndRetryAfter(@TempDir Path deadWork) throws Exception {
-        try (Nginx front = Nginx.start(deadWork, RoleProcess.freePort())) {
+        try (Nginx front = Nginx.start(deadWork, FreePorts.next())) {
             HttpResponse<String> res = Http.post(front.http("/v1/upload"), Uploads.newUser(), Uploads.sessions(1));
             assertNginxError(res, 502, "retry later");
             assertThat(res.headers().firstValue("Retry-After")).hasValue("5");
@@ -228,8 +229,8 @@ class NginxIT {
         /** {@code edits}: pairs of a text of the committed file and what replaces it for one test. */
         static Nginx start(Path directory, int upstreamPort, String... edits) throws IOException, InterruptedException {
             Files.createDirectories(directory);
-            int httpPort = RoleProcess.freePort();
-            int httpsPort = RoleProcess.freePort();
+            int httpPort = FreePorts.next();
+            int httpsPort = FreePorts.next();
             String committed = Files.readString(CONFIG, StandardCharsets.UTF_8);
             String server = replaceOnce(replaceOnce(replaceOnce(committed,
                     "listen 80;", "listen 127.0.0.1:" + httpPort + ";"),
