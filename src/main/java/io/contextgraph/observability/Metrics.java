@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -68,14 +69,22 @@ public final class Metrics implements AutoCloseable {
 
     /** Metrics sent to the DogStatsD agent at {@code host:port}, gauges read every {@code polling}. */
     public static Metrics statsd(String host, int port, Duration polling) {
-        return new Metrics(errors -> new NonBlockingStatsDClientBuilder()
+        return new Metrics(errors -> client(host, port, errors).build(), polling);
+    }
+
+    /** ... with the client's own threads made by {@code clientThreads} (tests hold them back). */
+    static Metrics statsd(String host, int port, Duration polling, ThreadFactory clientThreads) {
+        return new Metrics(errors -> client(host, port, errors).threadFactory(clientThreads).build(), polling);
+    }
+
+    private static NonBlockingStatsDClientBuilder client(String host, int port, StatsDClientErrorHandler errors) {
+        return new NonBlockingStatsDClientBuilder()
                 .hostname(host)
                 .port(port)
                 .enableTelemetry(false)
                 .enableAggregation(false)
                 .queueSize(QUEUE_SIZE)
-                .errorHandler(errors)
-                .build(), polling);
+                .errorHandler(errors);
     }
 
     /** Metrics that send nothing: tests and local runs without a StatsD agent. */

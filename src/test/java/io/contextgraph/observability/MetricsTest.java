@@ -3,8 +3,11 @@ package io.contextgraph.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.contextgraph.testing.StatsdSink;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,6 +154,30 @@ class MetricsTest {
 
         // 10 000 lines at once, more than the client's default queue (4096) takes between two of its 10 ms ticks.
         assertThat(sink.awaitLineCount(2 * requests, WAIT)).as("lines received: " + sink.lines().size()).isTrue();
+    }
+
+    @Test
+    void aCallerNeverWaitsForTheClientEvenWhenItsQueueIsFull() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ThreadFactory heldBack = work -> Thread.ofPlatform().daemon().unstarted(() -> {
+            Uninterruptibles.awaitUninterruptibly(release);
+            work.run();
+        });
+        try (StatsdSink held = new StatsdSink();
+             Metrics stalled = Metrics.statsd(held.host(), held.port(), Duration.ofMinutes(1), heldBack)) {
+            // The client's threads cannot take anything from its queue: beyond its size, a caller that waited for
+            // room would wait until the release below, which comes only after the caller has returned.
+            Thread caller = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < Metrics.QUEUE_SIZE; i++) {
+                    stalled.request("v1.upload", "post", 200, 1_000_000);
+                }
+            });
+            boolean returned = caller.join(Duration.ofSeconds(30));
+            release.countDown();
+            caller.join();
+
+            assertThat(returned).as("the caller returned while the client's queue was full").isTrue();
+        }
     }
 
     @Test
