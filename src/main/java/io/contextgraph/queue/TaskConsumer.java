@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Two streams, deletes first.</b> Deletes have a stream of their own ({@link TaskStream#DELETES}) with its own
  * cap, so a flood of uploads never refuses a delete. Every poll reclaims and reads the delete stream before the upload
- * stream, so a delete overtakes an upload backlog. That changes nothing for the deletion race below: what a delete
- * covers is decided by acceptance orders, not by which task runs first.
+ * stream (with shards, at least every {@link #SHARD_BLOCK}: see below), so a delete overtakes an upload backlog. That
+ * changes nothing for the deletion race below: what a delete covers is decided by acceptance orders, not by which
+ * task runs first.
  *
  * <p><b>Leases.</b> A delivered task is leased to this consumer for as long as its idle time in the pending list stays
  * below the visibility timeout; {@link #extendLeases} resets it for the tasks still in progress, so only the tasks of
@@ -73,10 +75,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Shards.</b> Every consumer reads every shard ({@link Shards}), never two shards in one command (their keys are
  * in different slots). Each poll starts at the next shard in turn: deletes of all shards first, then uploads shard by
  * shard until the poll is full, so with a backlog everywhere successive polls serve successive shards and none
- * starves, and work in a single shard is still found in the same poll. Only when every shard is empty does the poll
- * block, on one shard (its two streams share a slot), a different one each time, and with more than one shard for at
- * most {@link #SHARD_BLOCK}, so that new work elsewhere waits no longer than that. Reclaiming, the consumer group and
- * dead letters are per shard as well.
+ * starves, and work in a single shard is still found in the same poll. Reading the delete streams costs one command
+ * per shard, and deletes are rare: so with more than one shard a poll reads them only when the last such read is
+ * {@link #SHARD_BLOCK} old or found deletes (its reads sent together, one round trip however many shards). A busy
+ * worker on 16 shards would otherwise send 16 reads of empty streams for each handful of uploads. Only when every
+ * shard is empty does the poll block, on one shard (its two streams share a slot), a different one each time, and
+ * with more than one shard for at most {@link #SHARD_BLOCK}, so that new work elsewhere waits no longer than that.
+ * Reclaiming, the consumer group and dead letters are per shard as well.
  *
  * <p>{@link #poll} is meant for one polling thread; the other methods may be called from any thread.
  */
@@ -118,13 +123,24 @@ public final class TaskConsumer implements AutoCloseable {
     private final String consumerName;
     private final Consumer<byte[]> me;
     private final Replication replication;
+    private final LongSupplier clock;
     private volatile RedisLink.Dedicated blockingConnection;
     /** The shard a poll starts at, and the one it blocks on when all are empty: both go round. */
     private int nextStart;
     private int nextBlock;
     private volatile boolean closed;
+    /** When the delete streams of every shard are to be read again, and whether the last read found any. */
+    private long nextDeleteReadNanos;
+    private boolean deletesFound;
 
     public TaskConsumer(RedisLink link, QueueSettings settings, String consumerName) {
+        this(link, settings, consumerName, System::nanoTime);
+    }
+
+    /** @param clock in nanoseconds, as {@link System#nanoTime} (tests pass their own) */
+    TaskConsumer(RedisLink link, QueueSettings settings, String consumerName, LongSupplier clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.nextDeleteReadNanos = clock.getAsLong();
         this.link = Objects.requireNonNull(link, "link");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.consumerName = Objects.requireNonNull(consumerName, "consumerName");
@@ -134,7 +150,8 @@ public final class TaskConsumer implements AutoCloseable {
         for (int shard = 0; shard < shards.count(); shard++) {
             QueueKeys keys = settings.keys(shard);
             shardStates[shard] = new Shard(shard, keys,
-                    new StoredCompletions(link, keys, settings.forgetMarkerTtl(), commandTimeoutNanos));
+                    new StoredCompletions(link, keys, settings.forgetMarkerTtl(), commandTimeoutNanos),
+                    nextDeleteReadNanos);
         }
         // Sent within the command timeout, the reply within another.
         this.completionBoundNanos = link.boundNanos(2);
@@ -151,13 +168,15 @@ public final class TaskConsumer implements AutoCloseable {
         final QueueKeys keys;
         final StoredCompletions completions;
         /** Deletes first: the order in which streams are reclaimed and read. */
-        final List<Reclaim> reclaims = List.of(new Reclaim(TaskStream.DELETES), new Reclaim(TaskStream.UPLOADS));
+        final List<Reclaim> reclaims;
         volatile boolean groupReady;
 
-        Shard(int index, QueueKeys keys, StoredCompletions completions) {
+        Shard(int index, QueueKeys keys, StoredCompletions completions, long nowNanos) {
             this.index = index;
             this.keys = keys;
             this.completions = completions;
+            this.reclaims = List.of(new Reclaim(TaskStream.DELETES, nowNanos),
+                    new Reclaim(TaskStream.UPLOADS, nowNanos));
         }
     }
 
@@ -165,10 +184,11 @@ public final class TaskConsumer implements AutoCloseable {
     private static final class Reclaim {
         final TaskStream stream;
         String cursor = CURSOR_START;
-        long nextNanos = System.nanoTime();
+        long nextNanos;
 
-        Reclaim(TaskStream stream) {
+        Reclaim(TaskStream stream, long nowNanos) {
             this.stream = stream;
+            this.nextNanos = nowNanos;
         }
     }
 
@@ -336,10 +356,14 @@ public final class TaskConsumer implements AutoCloseable {
      * not use up an attempt.
      */
     public void handBack(Delivery delivery) {
-        link.await(link.commands().xclaim(streamOf(delivery), me,
+        link.await(sendHandBack(delivery));
+    }
+
+    private RedisFuture<List<StreamMessage<byte[], byte[]>>> sendHandBack(Delivery delivery) {
+        return link.commands().xclaim(streamOf(delivery), me,
                 new XClaimArgs().minIdleTime(0).idle(settings.visibilityTimeout().toMillis())
                         .retryCount(Math.max(0, delivery.attempt() - 1)).justid(),
-                delivery.task().entryId()));
+                delivery.task().entryId());
     }
 
     /**
@@ -514,7 +538,7 @@ public final class TaskConsumer implements AutoCloseable {
     }
 
     private List<Delivery> reclaimIdle(Shard shard, Reclaim reclaim, int max) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (CURSOR_START.equals(reclaim.cursor) && now - reclaim.nextNanos < 0) {
             return List.of();
         }
@@ -554,19 +578,23 @@ public final class TaskConsumer implements AutoCloseable {
     }
 
     /**
-     * New tasks, deletes first: up to {@code count} deletes of all shards without waiting, then uploads for the places
-     * left, shard by shard from {@code start}. Only when no stream has any does it wait (up to {@code block}, with
-     * more than one shard at most {@link #SHARD_BLOCK}) on both streams of one shard at once, asking each for one
-     * task; if both answer and only one place is free, the upload is handed back at once (no attempt used) rather
-     * than held without a place to run in.
+     * New tasks, deletes first: up to {@code count} deletes of all shards without waiting (with shards, when due: see
+     * the class comment), then uploads for the places left, shard by shard from {@code start}. Only when no stream has
+     * any does it wait (up to {@code block}, with more than one shard at most {@link #SHARD_BLOCK}) on both streams of
+     * one shard at once, asking each for one task; if both answer and only one place is free, the upload is handed
+     * back at once (no attempt used) rather than held without a place to run in.
      */
     private List<Delivery> readNew(int start, int count, Duration block) {
+        long now = clock.getAsLong();
         List<Delivery> deliveries = new ArrayList<>();
-        for (TaskStream stream : List.of(TaskStream.DELETES, TaskStream.UPLOADS)) {
-            for (int i = 0; i < shardStates.length && deliveries.size() < count; i++) {
-                Shard shard = shardStates[(start + i) % shardStates.length];
-                deliveries.addAll(read(shard, stream, count - deliveries.size(), Duration.ZERO));
-            }
+        if (shardStates.length == 1 || deletesFound || now - nextDeleteReadNanos >= 0) {
+            deliveries = readDeletes(start, count);
+            deletesFound = !deliveries.isEmpty();
+            nextDeleteReadNanos = now + SHARD_BLOCK.toNanos();
+        }
+        for (int i = 0; i < shardStates.length && deliveries.size() < count; i++) {
+            Shard shard = shardStates[(start + i) % shardStates.length];
+            deliveries.addAll(read(shard, TaskStream.UPLOADS, count - deliveries.size(), Duration.ZERO));
         }
         if (deliveries.isEmpty() && !block.isNegative() && !block.isZero()) {
             Shard shard = shardStates[nextBlock];
@@ -581,11 +609,50 @@ public final class TaskConsumer implements AutoCloseable {
     }
 
     /**
-     * One XREADGROUP of new entries from one stream of a shard, or from both ({@code stream} null; deletes listed
-     * first).
+     * Up to {@code count} new deletes of every shard, from {@code start} on. Every shard's read is sent before the
+     * first reply is awaited: one round trip, not one per shard. Each read asks for the whole room, since deletes are
+     * rare and usually in one shard at most; those beyond the room (several shards holding deletes at once) are handed
+     * back at once, no attempt used, and come again with the next reclaim.
      */
-    @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; nothing unsafe
+    private List<Delivery> readDeletes(int start, int count) {
+        List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> reads = new ArrayList<>(shardStates.length);
+        for (int i = 0; i < shardStates.length; i++) {
+            Shard shard = shardStates[(start + i) % shardStates.length];
+            reads.add(sendRead(shard, TaskStream.DELETES, count, Duration.ZERO));
+        }
+        List<Delivery> deletes = new ArrayList<>();
+        for (int i = 0; i < shardStates.length; i++) {
+            deletes.addAll(deliveriesOf(shardStates[(start + i) % shardStates.length],
+                    link.await(reads.get(i))));
+        }
+        if (deletes.size() <= count) {
+            return deletes;
+        }
+        handBackAll(deletes.subList(count, deletes.size()));
+        return new ArrayList<>(deletes.subList(0, count));
+    }
+
+    /** {@link #handBack} for several tasks in one round trip; one that fails stays pending and is reclaimed later. */
+    private void handBackAll(List<Delivery> deliveries) {
+        List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> claims =
+                deliveries.stream().map(this::sendHandBack).toList();
+        for (RedisFuture<List<StreamMessage<byte[], byte[]>>> claim : claims) {
+            try {
+                link.await(claim);
+            } catch (QueueUnavailableException e) {
+                // Stays pending with this consumer and is reclaimed after the visibility timeout.
+            }
+        }
+    }
+
+    /** One XREADGROUP of new entries from one stream of a shard, or from both ({@code stream} null; deletes first). */
     private List<Delivery> read(Shard shard, TaskStream stream, int count, Duration block) {
+        return deliveriesOf(shard, link.await(sendRead(shard, stream, count, block), block));
+    }
+
+    @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; nothing unsafe
+    private RedisFuture<List<StreamMessage<byte[], byte[]>>> sendRead(Shard shard, TaskStream stream, int count,
+            Duration block) {
         XReadArgs args = XReadArgs.Builder.count(count);
         if (!block.isNegative() && !block.isZero()) {
             args.block(block); // never BLOCK 0: that would wait forever
@@ -594,8 +661,10 @@ public final class TaskConsumer implements AutoCloseable {
         XReadArgs.StreamOffset<byte[]>[] offsets = streams.stream()
                 .map(s -> XReadArgs.StreamOffset.lastConsumed(shard.keys.stream(s)))
                 .toArray(XReadArgs.StreamOffset[]::new);
-        List<StreamMessage<byte[], byte[]>> messages = link.await(blockingConnection().commands()
-                .xreadgroup(me, args, offsets), block);
+        return blockingConnection().commands().xreadgroup(me, args, offsets);
+    }
+
+    private List<Delivery> deliveriesOf(Shard shard, List<StreamMessage<byte[], byte[]>> messages) {
         List<Delivery> deliveries = new ArrayList<>();
         if (messages != null) {
             byte[] deletes = shard.keys.deletes();

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -100,6 +101,61 @@ class ShardedQueueIT {
                 seen.add(got.get(0).task().uploadId());
             }
             assertThat(seen).as("the lone upload within " + shards.count() + " polls").contains(lone);
+        }
+    }
+
+    /**
+     * A delete in every shard and a poll with room for two: two come, the others are handed back rather than held
+     * beyond the room, and each comes once later, still at its first attempt (a delete held or dropped by the consumer
+     * would come back only after the visibility timeout, at its second).
+     */
+    static void deletesBeyondAPollsRoomAreHandedBackAndComeLaterAtTheirFirstAttempt(RedisLink link,
+            QueueSettings settings) {
+        Shards shards = settings.shards();
+        TaskQueue queue = new TaskQueue(link, settings);
+        List<String> users = new ArrayList<>();
+        for (int shard = 0; shard < shards.count(); shard++) {
+            users.add(userOf(shards, shard));
+            queue.enqueueDelete(users.get(shard));
+        }
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "room")) {
+            List<Delivery> got = new ArrayList<>(consumer.poll(2, Duration.ZERO));
+            assertThat(got).hasSize(2).allSatisfy(d -> assertThat(d.task().type()).isEqualTo(TaskType.DELETE));
+            got.addAll(QueueTestBed.pollUntil(consumer, shards.count() - 2, Duration.ofSeconds(20)));
+            assertThat(got).extracting(d -> d.task().user()).containsExactlyInAnyOrderElementsOf(users);
+            assertThat(got).extracting(Delivery::attempt).containsOnly(1L);
+            assertThat(consumer.poll(10, Duration.ofMillis(300))).isEmpty();
+        }
+    }
+
+    /**
+     * With shards, a poll reads the delete streams only when the last such read is {@link TaskConsumer#SHARD_BLOCK}
+     * old (on the consumer's clock, driven here by hand) or found deletes: a delete on another shard than the upload
+     * backlog is not looked for by the polls within that time, and is the first task of the poll after it.
+     */
+    static void withShardsTheDeleteStreamsAreReadWhenTheLastReadIsAShardBlockOld(RedisLink link,
+            QueueSettings settings) {
+        Shards shards = settings.shards();
+        TaskQueue queue = new TaskQueue(link, settings);
+        String uploader = userOf(shards, 1);
+        for (int i = 0; i < 10; i++) {
+            queue.enqueueUpload(uploader, new byte[] {(byte) i});
+        }
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        long block = TaskConsumer.SHARD_BLOCK.toNanos();
+        try (TaskConsumer consumer = new TaskConsumer(link, settings, "sweep", now::get)) {
+            assertThat(consumer.poll(1, Duration.ZERO)).singleElement()
+                    .satisfies(d -> assertThat(d.task().type()).isEqualTo(TaskType.UPLOAD));
+            queue.enqueueDelete(userOf(shards, 2));
+            now.addAndGet(block - 1);
+            assertThat(consumer.poll(1, Duration.ZERO)).as("within the time: uploads only").singleElement()
+                    .satisfies(d -> assertThat(d.task().type()).isEqualTo(TaskType.UPLOAD));
+            now.addAndGet(1);
+            assertThat(consumer.poll(1, Duration.ZERO)).as("then the delete first").singleElement()
+                    .satisfies(d -> assertThat(d.task().type()).isEqualTo(TaskType.DELETE));
+            queue.enqueueDelete(userOf(shards, 3));
+            assertThat(consumer.poll(1, Duration.ZERO)).as("after a read that found one, at once").singleElement()
+                    .satisfies(d -> assertThat(d.task().type()).isEqualTo(TaskType.DELETE));
         }
     }
 
@@ -293,6 +349,16 @@ class ShardedQueueIT {
         }
 
         @Test
+        void deletesBeyondAPollsRoomAreHandedBackAndComeLaterAtTheirFirstAttempt() {
+            ShardedQueueIT.deletesBeyondAPollsRoomAreHandedBackAndComeLaterAtTheirFirstAttempt(link, settings(shards, 3));
+        }
+
+        @Test
+        void withShardsTheDeleteStreamsAreReadWhenTheLastReadIsAShardBlockOld() {
+            ShardedQueueIT.withShardsTheDeleteStreamsAreReadWhenTheLastReadIsAShardBlockOld(link, settings(shards, 3));
+        }
+
+        @Test
         void deadLettersNameTheirShard() {
             ShardedQueueIT.deadLettersNameTheirShard(link, settings(shards, 1));
         }
@@ -380,6 +446,11 @@ class ShardedQueueIT {
         @Test
         void aDeleteIsExactPerShard() {
             ShardedQueueIT.aDeleteIsExactPerShard(link, settings(shards, 3), cluster.server(cluster.masters().get(0)));
+        }
+
+        @Test
+        void deletesBeyondAPollsRoomAreHandedBackAndComeLaterAtTheirFirstAttempt() {
+            ShardedQueueIT.deletesBeyondAPollsRoomAreHandedBackAndComeLaterAtTheirFirstAttempt(link, settings(shards, 3));
         }
 
         @Test
