@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -57,6 +58,8 @@ public final class LocalFolderStore implements ObjectStore {
     private final Optional<Duration> retention;
     private final Clock clock;
     private ScheduledExecutorService sweeper;
+    /** The sweeper's thread, joined on close: an executor reports termination just before its thread exits. */
+    private volatile Thread sweeperThread;
 
     /** A store that keeps what it stores until it is deleted. */
     public LocalFolderStore(Path root) {
@@ -286,8 +289,12 @@ public final class LocalFolderStore implements ObjectStore {
         if (retention.isEmpty() || sweeper != null) {
             return;
         }
-        sweeper = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("data-retention").daemon().factory());
+        ThreadFactory threads = Thread.ofPlatform().name("data-retention").daemon().factory();
+        sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = threads.newThread(task);
+            sweeperThread = thread;
+            return thread;
+        });
         sweeper.scheduleWithFixedDelay(this::sweep, 0, SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -331,11 +338,14 @@ public final class LocalFolderStore implements ObjectStore {
         }
         sweeper.shutdownNow();
         try {
-            sweeper.awaitTermination(10, TimeUnit.SECONDS);
+            if (sweeper.awaitTermination(10, TimeUnit.SECONDS) && sweeperThread != null) {
+                sweeperThread.join(Duration.ofSeconds(10));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         sweeper = null;
+        sweeperThread = null;
     }
 
     /**
