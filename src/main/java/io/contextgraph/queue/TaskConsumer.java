@@ -140,7 +140,8 @@ public final class TaskConsumer implements AutoCloseable {
     /** @param clock in nanoseconds, as {@link System#nanoTime} (tests pass their own) */
     TaskConsumer(RedisLink link, QueueSettings settings, String consumerName, LongSupplier clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.nextDeleteReadNanos = clock.getAsLong();
+        long now = clock.getAsLong();
+        this.nextDeleteReadNanos = now;
         this.link = Objects.requireNonNull(link, "link");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.consumerName = Objects.requireNonNull(consumerName, "consumerName");
@@ -150,8 +151,7 @@ public final class TaskConsumer implements AutoCloseable {
         for (int shard = 0; shard < shards.count(); shard++) {
             QueueKeys keys = settings.keys(shard);
             shardStates[shard] = new Shard(shard, keys,
-                    new StoredCompletions(link, keys, settings.forgetMarkerTtl(), commandTimeoutNanos),
-                    nextDeleteReadNanos);
+                    new StoredCompletions(link, keys, settings.forgetMarkerTtl(), commandTimeoutNanos), now);
         }
         // Sent within the command timeout, the reply within another.
         this.completionBoundNanos = link.boundNanos(2);
@@ -423,7 +423,7 @@ public final class TaskConsumer implements AutoCloseable {
         nextStart = (start + 1) % shardStates.length;
         List<Delivery> deliveries = new ArrayList<>();
         for (int i = 0; i < shardStates.length; i++) {
-            Shard shard = shardStates[(start + i) % shardStates.length];
+            Shard shard = shardFrom(start, i);
             for (Reclaim reclaim : shard.reclaims) {
                 if (deliveries.size() < max) {
                     deliveries.addAll(reclaimIdle(shard, reclaim, max - deliveries.size()));
@@ -593,7 +593,7 @@ public final class TaskConsumer implements AutoCloseable {
             nextDeleteReadNanos = now + SHARD_BLOCK.toNanos();
         }
         for (int i = 0; i < shardStates.length && deliveries.size() < count; i++) {
-            Shard shard = shardStates[(start + i) % shardStates.length];
+            Shard shard = shardFrom(start, i);
             deliveries.addAll(read(shard, TaskStream.UPLOADS, count - deliveries.size(), Duration.ZERO));
         }
         if (deliveries.isEmpty() && !block.isNegative() && !block.isZero()) {
@@ -608,6 +608,11 @@ public final class TaskConsumer implements AutoCloseable {
         return deliveries;
     }
 
+    /** The {@code i}-th shard of a poll that starts at shard {@code start}. */
+    private Shard shardFrom(int start, int i) {
+        return shardStates[(start + i) % shardStates.length];
+    }
+
     /**
      * Up to {@code count} new deletes of every shard, from {@code start} on. Every shard's read is sent before the
      * first reply is awaited: one round trip, not one per shard. Each read asks for the whole room, since deletes are
@@ -617,13 +622,12 @@ public final class TaskConsumer implements AutoCloseable {
     private List<Delivery> readDeletes(int start, int count) {
         List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> reads = new ArrayList<>(shardStates.length);
         for (int i = 0; i < shardStates.length; i++) {
-            Shard shard = shardStates[(start + i) % shardStates.length];
+            Shard shard = shardFrom(start, i);
             reads.add(sendRead(shard, TaskStream.DELETES, count, Duration.ZERO));
         }
         List<Delivery> deletes = new ArrayList<>();
         for (int i = 0; i < shardStates.length; i++) {
-            deletes.addAll(deliveriesOf(shardStates[(start + i) % shardStates.length],
-                    link.await(reads.get(i))));
+            deletes.addAll(deliveriesOf(shardFrom(start, i), link.await(reads.get(i))));
         }
         if (deletes.size() <= count) {
             return deletes;
