@@ -2,9 +2,14 @@ package io.contextgraph.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.contextgraph.testing.RedisCluster;
 import io.contextgraph.testing.RedisServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -308,6 +318,29 @@ class ShardedQueueIT {
         return node.cli(all);
     }
 
+    /** The length of a command in RESP, as a client sends it: an array of bulk strings. */
+    static long respLength(String... args) {
+        long length = ("*" + args.length + "\r\n").length();
+        for (String arg : args) {
+            int bytes = arg.getBytes(StandardCharsets.UTF_8).length;
+            length += ("$" + bytes + "\r\n").length() + bytes + 2;
+        }
+        return length;
+    }
+
+    /** Bytes received and not yet read by the server side of every TCP connection to a local port (Linux). */
+    static long bytesWaitingAt(int port) throws IOException {
+        String local = String.format(":%04X", port);
+        long waiting = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length > 4 && fields[1].endsWith(local)) {
+                waiting += Long.parseLong(fields[4].substring(fields[4].indexOf(':') + 1), 16);
+            }
+        }
+        return waiting;
+    }
+
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class OnOneRedisServer {
@@ -356,6 +389,42 @@ class ShardedQueueIT {
         @Test
         void withShardsTheDeleteStreamsAreReadWhenTheLastReadIsAShardBlockOld() {
             ShardedQueueIT.withShardsTheDeleteStreamsAreReadWhenTheLastReadIsAShardBlockOld(link, settings(shards, 3));
+        }
+
+        /**
+         * The delete reads of all shards are sent before the first reply is awaited. Forced with Redis frozen
+         * (SIGSTOP): a consumer that awaits each read before sending the next gets one read into Redis's socket and no
+         * further; this one gets all of them there, byte for byte, while Redis answers nothing.
+         */
+        @Test
+        void theDeleteReadsOfAllShardsAreSentBeforeTheFirstReplyIsAwaited() throws Exception {
+            QueueSettings settings = settings(shards, 3);
+            AtomicLong now = new AtomicLong(1_000_000_000L);
+            try (TaskConsumer consumer = new TaskConsumer(link, settings, "pipelined", now::get);
+                    ExecutorService poller = Executors.newSingleThreadExecutor()) {
+                assertThat(consumer.poll(1, Duration.ZERO)).isEmpty(); // groups made, reclaims done for a second
+                now.addAndGet(TaskConsumer.SHARD_BLOCK.toNanos()); // the delete reads are due again, reclaims not
+                long reads = 0;
+                for (int shard = 0; shard < shards.count(); shard++) {
+                    reads += respLength("XREADGROUP", "GROUP", QueueKeys.GROUP, "pipelined", "COUNT", "1", "STREAMS",
+                            QueueKeys.text(settings.keys(shard).deletes()), ">");
+                }
+                long expected = reads;
+                server.pause();
+                Future<?> poll;
+                try {
+                    poll = poller.submit(() -> consumer.poll(1, Duration.ZERO));
+                    await().atMost(Duration.ofSeconds(5)).until(() -> bytesWaitingAt(server.port()) >= expected);
+                } finally {
+                    server.resume();
+                }
+                try {
+                    poll.get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // The poll may have timed out while Redis was frozen: what it sent is the point here.
+                    assertThat(e.getCause()).isInstanceOf(QueueUnavailableException.class);
+                }
+            }
         }
 
         @Test

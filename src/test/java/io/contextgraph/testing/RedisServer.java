@@ -95,9 +95,30 @@ public final class RedisServer implements AutoCloseable {
                 "--repl-diskless-sync-delay", "0");
     }
 
-    /** Freezes the process (SIGSTOP): it keeps its sockets but answers nothing, like a host that hangs. */
+    /**
+     * Freezes the process (SIGSTOP): it keeps its sockets but answers nothing, like a host that hangs. Returns once
+     * the kernel reports it stopped, so that nothing sent after this call is read by it.
+     */
     public synchronized void pause() {
         signal("STOP");
+        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        while (!stopped(stat)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("redis-server did not stop on SIGSTOP");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The state field of /proc/<pid>/stat, which follows the parenthesised command name: T when stopped. */
+    private static boolean stopped(Path stat) {
+        try {
+            String line = Files.readString(stat);
+            return line.charAt(line.lastIndexOf(')') + 2) == 'T';
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + stat, e);
+        }
     }
 
     /** Lets a paused process run on (SIGCONT). */
