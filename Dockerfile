@@ -16,7 +16,7 @@ COPY --from=build /src/target/contextgraph.jar /app/contextgraph.jar
 COPY --from=build /src/target/libs /app/libs
 COPY --from=build /src/target/classes/version.json /app/version.json
 COPY docker/entrypoint.sh /app/entrypoint.sh
-COPY docker/jvm.options /app/jvm.options
+COPY docker/jvm.options docker/jvm-web.options /app/
 USER app
 EXPOSE 8000
 ENTRYPOINT ["/app/entrypoint.sh"]

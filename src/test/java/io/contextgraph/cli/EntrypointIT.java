@@ -14,13 +14,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The Docker image's entrypoint script, run directly (no Docker engine here): it picks the role,
- * defaults to web, refuses unknown roles, and execs the JVM so that it receives SIGTERM itself.
+ * defaults to web, refuses unknown roles, gives the web role its own JVM settings on top of every role's, and
+ * execs the JVM so that it receives SIGTERM itself.
  */
 class EntrypointIT {
     private static final Path SCRIPT = Path.of(System.getProperty("cg.basedir", "."), "docker", "entrypoint.sh");
@@ -57,13 +60,23 @@ class EntrypointIT {
         assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("usage: entrypoint.sh [web|worker");
     }
 
+    /** The value the JVM ran with, from its -XX:+PrintFlagsFinal table in the log. */
+    private static String flag(Path log, String name) throws IOException {
+        Matcher m = Pattern.compile("(?m)^\\s*\\S+\\s+" + name + "\\s+=\\s+(\\S+)")
+                .matcher(Files.readString(log, StandardCharsets.UTF_8));
+        assertThat(m.find()).as("%s in the JVM's flag table", name).isTrue();
+        return m.group(1);
+    }
+
     @Test
-    void workerRoleReachesTheJar() throws Exception {
+    void workerRoleReachesTheJarWithTheSettingsOfEveryRoleOnly() throws Exception {
         Path log = log("entrypoint-worker");
-        Process p = run(log, List.of(), "worker");
+        Process p = run(log, List.of("JAVA_OPTS=-XX:+PrintFlagsFinal"), "worker");
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isNotZero();
         assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("S3_BUCKET: is required");
+        assertThat(flag(log, "UseParallelGC")).isEqualTo("true");
+        assertThat(flag(log, "UseCompactObjectHeaders")).as("the web role's flag").isEqualTo("false");
     }
 
     @Test
@@ -72,7 +85,7 @@ class EntrypointIT {
             int port = FreePorts.next();
             Path log = log("entrypoint-web");
             Process p = run(log, List.of("PORT=" + port, "REDIS_HOST=127.0.0.1", "REDIS_PORT=" + redis.port(),
-                    "STATSD_PORT=9"));
+                    "STATSD_PORT=9", "JAVA_OPTS=-XX:+PrintFlagsFinal"));
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() ->
                         Http.status(java.net.URI.create("http://127.0.0.1:" + port + "/__heartbeat__")) == 200);
@@ -82,6 +95,8 @@ class EntrypointIT {
                 assertThat(command).contains("java").contains("-jar").doesNotStartWith("sh ");
                 // The image's JVM settings reach the JVM (java expands the @argfile before it starts).
                 assertThat(command).contains("@" + JVM_OPTIONS);
+                assertThat(flag(log, "UseParallelGC")).isEqualTo("true");
+                assertThat(flag(log, "UseCompactObjectHeaders")).as("docker/jvm-web.options").isEqualTo("true");
                 p.destroy();
                 assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("\"stopped\"");
