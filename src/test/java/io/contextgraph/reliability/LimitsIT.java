@@ -130,8 +130,10 @@ class LimitsIT {
                 send(slow[i], "POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nX-User: " + Uploads.newUser()
                         + "\r\nContent-Length: " + body.length + "\r\n\r\n");
             }
-            Thread.sleep(300); // both requests are being read now
-            HttpResponse<String> busy = Http.post(web.uri("/v1/upload"), Uploads.newUser(), body);
+            // Probes until the slow requests hold every place (a probe before that is simply answered): the first
+            // answer that is not a 200 is the one checked.
+            HttpResponse<String> busy = await().atMost(Duration.ofSeconds(20))
+                    .until(() -> Http.post(web.uri("/v1/upload"), Uploads.newUser(), body), r -> r.statusCode() != 200);
             assertThat(busy.statusCode()).isEqualTo(503);
             assertThat(busy.headers().firstValue("Content-Type")).hasValue("application/json");
             assertThat(JSON.readTree(busy.body()).path("message").asText()).contains("retry later");
