@@ -10,8 +10,10 @@ esac
 jar="${CONTEXTGRAPH_JAR:-/app/contextgraph.jar}"
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 jvm_options="${CONTEXTGRAPH_JVM_OPTIONS:-/app/jvm.options}"
+# JAVA_OPTS is split into words on purpose (one flag per word); every path stays one argument.
+# shellcheck disable=SC2086
+set -- ${JAVA_OPTS:-} -jar "$jar" "$role" "$@"
 # The web role's own settings, from the file beside jvm.options.
-role_options=""
-if [ "$role" = web ]; then role_options="@$(dirname "$jvm_options")/jvm-web.options"; fi
+if [ "$role" = web ]; then set -- "@$(dirname "$jvm_options")/jvm-web.options" "$@"; fi
 # exec: the JVM becomes PID 1's child directly and receives SIGTERM from `docker stop`.
-exec "$java_bin" "@$jvm_options" $role_options ${JAVA_OPTS:-} -jar "$jar" "$role" "$@"
+exec "$java_bin" "@$jvm_options" "$@"

@@ -30,6 +30,10 @@ class EntrypointIT {
     private static final Path JVM_OPTIONS = SCRIPT.resolveSibling("jvm.options");
 
     private static Process run(Path log, List<String> env, String... args) throws IOException {
+        return run(log, JVM_OPTIONS, env, args);
+    }
+
+    private static Process run(Path log, Path jvmOptions, List<String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("sh", SCRIPT.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -37,7 +41,7 @@ class EntrypointIT {
         pb.environment().put("PATH", System.getenv("PATH"));
         pb.environment().put("JAVA_HOME", Path.of(System.getProperty("cg.java")).getParent().getParent().toString());
         pb.environment().put("CONTEXTGRAPH_JAR", System.getProperty("cg.jar"));
-        pb.environment().put("CONTEXTGRAPH_JVM_OPTIONS", JVM_OPTIONS.toString());
+        pb.environment().put("CONTEXTGRAPH_JVM_OPTIONS", jvmOptions.toString());
         for (String pair : env) {
             String[] kv = pair.split("=", 2);
             pb.environment().put(kv[0], kv[1]);
@@ -45,10 +49,12 @@ class EntrypointIT {
         return pb.start();
     }
 
+    private static Path logDir() throws IOException {
+        return Files.createDirectories(Path.of(System.getProperty("cg.basedir", "."), "target", "it-logs"));
+    }
+
     private static Path log(String name) throws IOException {
-        Path dir = Path.of(System.getProperty("cg.basedir", "."), "target", "it-logs");
-        Files.createDirectories(dir);
-        return Files.createTempFile(dir, name + "-", ".log");
+        return Files.createTempFile(logDir(), name + "-", ".log");
     }
 
     @Test
@@ -77,6 +83,22 @@ class EntrypointIT {
         assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("S3_BUCKET: is required");
         assertThat(flag(log, "UseParallelGC")).isEqualTo("true");
         assertThat(flag(log, "UseCompactObjectHeaders")).as("the web role's flag").isEqualTo("false");
+    }
+
+    @Test
+    void jvmSettingsInAFolderWithSpacesReachTheWebRole() throws Exception {
+        Path dir = Files.createTempDirectory(logDir(), "jvm options ");
+        Files.copy(JVM_OPTIONS, dir.resolve("jvm.options"));
+        Files.copy(JVM_OPTIONS.resolveSibling("jvm-web.options"), dir.resolve("jvm-web.options"));
+        Path log = log("entrypoint-spaces");
+        // A bad setting stops the role once the JVM has started and printed its flags.
+        Process p = run(log, dir.resolve("jvm.options"), List.of("JAVA_OPTS=-XX:+PrintFlagsFinal",
+                "REDIS_PORT=not-a-port"), "web");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isNotZero();
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("REDIS_PORT");
+        assertThat(flag(log, "UseParallelGC")).isEqualTo("true");
+        assertThat(flag(log, "UseCompactObjectHeaders")).as("jvm-web.options beside jvm.options").isEqualTo("true");
     }
 
     @Test
