@@ -28,6 +28,7 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.Timer;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -305,6 +306,11 @@ public final class RedisLink implements AutoCloseable {
     /** True once the first connection has been made (Lettuce may be reconnecting at the moment, though). */
     public boolean connected() {
         return connection != null;
+    }
+
+    /** The client's tick-based timer, for bounding waits without a timed park per wait ({@link PendingCall#await}). */
+    Timer timer() {
+        return resources.timer();
     }
 
     /** How long Lettuce lets a command go unanswered before failing it. */

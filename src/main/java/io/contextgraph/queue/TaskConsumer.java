@@ -264,7 +264,7 @@ public final class TaskConsumer implements AutoCloseable {
      * reply); a failed call fails every upload in it.
      */
     public StoredCompletion completeStored(Delivery delivery, long sessions) {
-        return completeStoredLater(delivery, sessions).await(completionBoundNanos);
+        return completeStoredLater(delivery, sessions).await(link.timer(), completionBoundNanos);
     }
 
     /** {@link #completeStored} without waiting for the outcome: the request, handed to the delivery's shard. */

@@ -84,7 +84,7 @@ public final class TaskQueue {
         PendingUpload upload = new PendingUpload(user, body, digest(user, body), System.currentTimeMillis(),
                 System.nanoTime());
         uploads[shards.of(user)].submit(upload);
-        return upload.await(uploadBoundNanos);
+        return upload.await(link.timer(), uploadBoundNanos);
     }
 
     /**

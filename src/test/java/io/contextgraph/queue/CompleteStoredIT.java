@@ -116,7 +116,7 @@ class CompleteStoredIT {
         }
 
         for (StoredCompletions.Request request : requests) {
-            assertThatThrownBy(() -> request.await(Duration.ofSeconds(5).toNanos()))
+            assertThatThrownBy(() -> request.await(bed.link.timer(), Duration.ofSeconds(5).toNanos()))
                     .isInstanceOf(QueueUnavailableException.class);
         }
         assertThat(queue.length()).isEqualTo(3);
