@@ -1,10 +1,8 @@
 package io.contextgraph.queue;
 
-import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -56,43 +54,30 @@ abstract class PendingCall<T> {
     }
 
     /**
-     * Waits at most about {@code boundNanos} (plus up to a tick of {@code timer}) for the outcome. Throws {@link
-     * QueueFullException} or {@link QueueUnavailableException} (as its own exception, with this thread's stack)
-     * otherwise. A call given up before it was sent is withdrawn and never sent; the sender settles every claimed call
-     * within the command timeout, so the bound is only a safety net.
-     *
-     * <p>The bound is kept by a tick-based timer (Lettuce's, Netty's {@code HashedWheelTimer}) rather than by a timed
-     * wait: on JDK 25 a timed park of a virtual thread, and its cancellation, each wake the scheduler's delay thread,
-     * which then took about 10 % of the web role's CPU (docs/performance.md).
+     * Waits at most about {@code boundNanos} (plus up to a tick of {@code timer}: {@link TimedWait}) for the outcome.
+     * Throws {@link QueueFullException} or {@link QueueUnavailableException} (as its own exception, with this thread's
+     * stack) otherwise. A call given up before it was sent is withdrawn and never sent; the sender settles every
+     * claimed call within the command timeout, so the bound is only a safety net.
      */
     T await(Timer timer, long boundNanos) {
-        Timeout bound;
         try {
-            bound = timer.newTimeout(expired -> outcome.completeExceptionally(new TimeoutException()), boundNanos,
-                    TimeUnit.NANOSECONDS);
-        } catch (IllegalStateException stopped) {
-            withdraw();
-            throw new QueueUnavailableException("the connection to Redis is closed", stopped);
-        }
-        try {
-            return outcome.get();
+            return TimedWait.get(timer, outcome, boundNanos);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof TimeoutException expired) {
-                if (withdraw()) {
-                    throw new QueueUnavailableException("the " + what + " could not be sent to Redis in time", expired);
-                }
-                throw new QueueUnavailableException("Redis did not answer within " + boundNanos / 1_000_000 + " ms",
-                        expired);
-            }
             throw rethrown(e.getCause());
+        } catch (TimeoutException e) {
+            if (withdraw()) {
+                throw new QueueUnavailableException("the " + what + " could not be sent to Redis in time", e);
+            }
+            throw new QueueUnavailableException("Redis did not answer within " + boundNanos / 1_000_000 + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             // Withdrawn: it will never be sent. Too late to withdraw: the batch goes on for the others in it, and this
             // one may or may not be applied, as for any interrupted command.
             withdraw();
             throw new QueueUnavailableException("interrupted while waiting for Redis", e);
-        } finally {
-            bound.cancel();
+        } catch (IllegalStateException stopped) {
+            withdraw();
+            throw new QueueUnavailableException("the connection to Redis is closed", stopped);
         }
     }
 

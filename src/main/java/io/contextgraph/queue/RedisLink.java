@@ -37,9 +37,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -308,7 +308,7 @@ public final class RedisLink implements AutoCloseable {
         return connection != null;
     }
 
-    /** The client's tick-based timer, for bounding waits without a timed park per wait ({@link PendingCall#await}). */
+    /** The client's tick-based timer, for bounding waits without a timed park per wait ({@link TimedWait}). */
     Timer timer() {
         return resources.timer();
     }
@@ -453,19 +453,21 @@ public final class RedisLink implements AutoCloseable {
         return awaitWithin(future, settings.commandTimeout().toMillis() + extra.toMillis() + AWAIT_SLACK_MS);
     }
 
-    private <T> T awaitWithin(Future<T> future, long boundMs) {
+    private <T> T awaitWithin(CompletionStage<T> stage, long boundMs) {
+        CompletableFuture<T> future = stage.toCompletableFuture();
         try {
-            return future.get(boundMs, TimeUnit.MILLISECONDS);
+            return TimedWait.get(resources.timer(), future, TimeUnit.MILLISECONDS.toNanos(boundMs));
         } catch (ExecutionException e) {
             throw unavailable(e.getCause() == null ? e : e.getCause());
-        } catch (TimeoutException e) {
-            future.cancel(true);
+        } catch (TimeoutException e) { // the future is done: a command not yet written never will be
             noteFailure(e);
             throw new QueueUnavailableException("Redis did not answer within " + boundMs + " ms", e);
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
             throw new QueueUnavailableException("interrupted while waiting for Redis", e);
+        } catch (IllegalStateException stopped) {
+            throw new QueueUnavailableException("Redis link is closed", stopped);
         }
     }
 
