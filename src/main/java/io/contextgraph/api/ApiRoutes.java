@@ -1,7 +1,7 @@
 package io.contextgraph.api;
 
 import io.contextgraph.document.UploadDocument;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.ingest.TaskQueue;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;

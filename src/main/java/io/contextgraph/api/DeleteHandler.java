@@ -1,8 +1,8 @@
 package io.contextgraph.api;
 
-import io.contextgraph.queue.QueueFullException;
-import io.contextgraph.queue.QueueUnavailableException;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.ingest.TaskQueue;
+import io.contextgraph.queue.redis.QueueFullException;
+import io.contextgraph.queue.redis.QueueUnavailableException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;

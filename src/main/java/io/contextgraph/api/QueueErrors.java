@@ -1,6 +1,6 @@
 package io.contextgraph.api;
 
-import io.contextgraph.queue.QueueFullException;
+import io.contextgraph.queue.redis.QueueFullException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,7 +2,7 @@ package io.contextgraph.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contextgraph.queue.QueueUnavailableException;
+import io.contextgraph.queue.redis.QueueUnavailableException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;

@@ -5,12 +5,12 @@ import io.contextgraph.config.Role;
 import io.contextgraph.config.Settings;
 import io.contextgraph.config.SettingsLoader;
 import io.contextgraph.observability.Logging;
-import io.contextgraph.queue.DeadLetter;
-import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.QueueSettings;
-import io.contextgraph.queue.RedisLink;
 import io.contextgraph.queue.ShardCount;
 import io.contextgraph.queue.TaskType;
+import io.contextgraph.queue.deadletter.DeadLetter;
+import io.contextgraph.queue.deadletter.DeadLetters;
+import io.contextgraph.queue.redis.RedisLink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

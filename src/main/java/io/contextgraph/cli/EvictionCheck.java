@@ -2,9 +2,9 @@ package io.contextgraph.cli;
 
 import io.contextgraph.config.ConfigException;
 import io.contextgraph.observability.ErrorReporter;
-import io.contextgraph.queue.QueueUnavailableException;
-import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisPolicy;
+import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.contextgraph.queue.redis.RedisLink;
+import io.contextgraph.queue.redis.RedisPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

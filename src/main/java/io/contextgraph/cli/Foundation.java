@@ -5,7 +5,7 @@ import io.contextgraph.config.Settings;
 import io.contextgraph.observability.ErrorReporter;
 import io.contextgraph.observability.Metrics;
 import io.contextgraph.queue.QueueSettings;
-import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.redis.RedisLink;
 import io.contextgraph.web.VersionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,8 +2,8 @@ package io.contextgraph.cli;
 
 import io.contextgraph.config.Settings;
 import io.contextgraph.queue.QueueSettings;
-import io.contextgraph.queue.RedisSettings;
 import io.contextgraph.queue.Shards;
+import io.contextgraph.queue.redis.RedisSettings;
 
 /** Turns the configured settings into the queue package's own settings, for the roles and the tools alike. */
 final class QueueConfig {

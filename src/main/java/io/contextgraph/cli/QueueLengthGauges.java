@@ -1,7 +1,7 @@
 package io.contextgraph.cli;
 
 import io.contextgraph.observability.Metrics;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.ingest.TaskQueue;
 
 import java.time.Duration;
 

@@ -1,6 +1,6 @@
 package io.contextgraph.cli;
 
-import io.contextgraph.queue.RedisLink;
+import io.contextgraph.queue.redis.RedisLink;
 import io.contextgraph.web.HealthCheck;
 
 /** Lets {@code /__heartbeat__} ask Redis for a real round trip. */

@@ -1,8 +1,8 @@
 package io.contextgraph.cli;
 
-import io.contextgraph.queue.QueueUnavailableException;
-import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisReplication;
+import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.contextgraph.queue.redis.RedisLink;
+import io.contextgraph.queue.redis.RedisReplication;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,9 +2,9 @@ package io.contextgraph.cli;
 
 import io.contextgraph.config.ConfigException;
 import io.contextgraph.queue.QueueSettings;
-import io.contextgraph.queue.QueueUnavailableException;
-import io.contextgraph.queue.RedisLink;
 import io.contextgraph.queue.ShardCount;
+import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.contextgraph.queue.redis.RedisLink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,8 @@
 package io.contextgraph.cli;
 
 import io.contextgraph.api.ApiRoutes;
-import io.contextgraph.api.InflightBudget;
 import io.contextgraph.api.EncryptedFormat;
+import io.contextgraph.api.InflightBudget;
 import io.contextgraph.api.PlainJsonFormat;
 import io.contextgraph.api.UploadFormat;
 import io.contextgraph.config.ConfigException;
@@ -11,12 +11,11 @@ import io.contextgraph.crypto.KeyFormatException;
 import io.contextgraph.crypto.PublicJwk;
 import io.contextgraph.crypto.RsaKeys;
 import io.contextgraph.queue.QueueStats;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.ingest.TaskQueue;
 import io.contextgraph.web.Dockerflow;
 import io.contextgraph.web.HttpServer;
 import io.contextgraph.web.IndexPage;
 import io.contextgraph.web.RequestObserver;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

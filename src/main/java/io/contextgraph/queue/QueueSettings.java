@@ -59,12 +59,12 @@ public record QueueSettings(String keyPrefix, long maxLength, Duration visibilit
     }
 
     /** The keys of one shard. */
-    QueueKeys keys(int shard) {
+    public QueueKeys keys(int shard) {
         return new QueueKeys(shards.prefix(keyPrefix, shard));
     }
 
     /** The cap of each shard's streams. */
-    long shardMaxLength() {
+    public long shardMaxLength() {
         return shards.share(maxLength);
     }
 

@@ -1,5 +1,6 @@
 package io.contextgraph.queue;
 
+import io.contextgraph.queue.redis.RedisLink;
 import io.lettuce.core.RedisFuture;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

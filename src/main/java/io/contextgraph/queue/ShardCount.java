@@ -1,5 +1,7 @@
 package io.contextgraph.queue;
 
+import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.contextgraph.queue.redis.RedisLink;
 import io.lettuce.core.SetArgs;
 import java.util.Objects;
 import java.util.OptionalInt;

@@ -1,12 +1,12 @@
 package io.contextgraph.queue;
 
 /** Orders Redis stream IDs and acceptance orders ({@code <ms>-<seq>}) numerically, which is their acceptance order. */
-final class StreamIds {
+public final class StreamIds {
 
     private StreamIds() {
     }
 
-    static int compare(String a, String b) {
+    public static int compare(String a, String b) {
         long[] left = parse(a);
         long[] right = parse(b);
         int byTime = Long.compareUnsigned(left[0], right[0]);
@@ -14,7 +14,7 @@ final class StreamIds {
     }
 
     /** The milliseconds part: for an acceptance order, when (on the Redis clock) the task was accepted. */
-    static long millis(String id) {
+    public static long millis(String id) {
         return parse(id)[0];
     }
 

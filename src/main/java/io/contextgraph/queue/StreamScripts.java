@@ -1,5 +1,7 @@
 package io.contextgraph.queue;
 
+import io.contextgraph.queue.redis.LuaScript;
+
 /**
  * The queue's multi-step changes, each one Lua script so that Redis applies it atomically: nothing is ever
  * half-written. Redis only refuses a script for memory (OOM) before its first write, so every script below checks
@@ -21,7 +23,7 @@ package io.contextgraph.queue;
  * <p>With shards, the order generator is the shard's: orders compare within a shard, which is where every comparison
  * happens (an upload, its user's forget marker and the user's deletes share the user's shard).
  */
-final class StreamScripts {
+public final class StreamScripts {
 
     private StreamScripts() {
     }
@@ -94,7 +96,7 @@ final class StreamScripts {
      * with a new order and the id {@code <ms:13>-<seq:6>-<random>}, and its digest is noted for the window. Returns, per upload, its id or false
      * (refused: the queue is full).
      */
-    static final LuaScript ENQUEUE_UPLOADS = new LuaScript(LATER + ORDERS + """
+    public static final LuaScript ENQUEUE_UPLOADS = new LuaScript(LATER + ORDERS + """
             local cap, window = tonumber(ARGV[1]), tonumber(ARGV[2])
             local length = redis.call('XLEN', KEYS[1])
             local ids, users = {}, {}
@@ -140,7 +142,7 @@ final class StreamScripts {
      * order, or nil when the delete stream is full. The marker (= the order) is set in the same step as the XADD, so
      * it exists before any worker can see the delete task, and it only grows: orders never go back.
      */
-    static final LuaScript ENQUEUE_DELETE = new LuaScript(ORDERS + """
+    public static final LuaScript ENQUEUE_DELETE = new LuaScript(ORDERS + """
             if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
             local ms, seq = next_order(KEYS[4])
             local order = string.format('%d-%d', ms, seq)
@@ -155,7 +157,7 @@ final class StreamScripts {
      * KEYS: the task's stream. ARGV: group, id. Acknowledges and deletes, so the stream holds only unfinished work.
      * XACK goes through pcall: after Redis lost the group, the entry is gone anyway and completing must not fail.
      */
-    static final LuaScript COMPLETE = new LuaScript("""
+    public static final LuaScript COMPLETE = new LuaScript("""
             redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
             return redis.call('XDEL', KEYS[1], ARGV[2])
             """);
@@ -173,7 +175,7 @@ final class StreamScripts {
      * added up and counted once. Every upload is judged before the first write, and the counter (which fails on a
      * stats key of the wrong type) is written first, so such a failure leaves every task of the call pending.
      */
-    static final LuaScript COMPLETE_STORED_ALL = new LuaScript(LATER + TOO_OLD + """
+    public static final LuaScript COMPLETE_STORED_ALL = new LuaScript(LATER + TOO_OLD + """
             local uploads = (#KEYS - 2) / 2
             local kept, sessions = {}, 0
             for t = 1, uploads do
@@ -209,7 +211,7 @@ final class StreamScripts {
      * remove it again), the covering delete is queued once more ({@code order} = the marker): it removes exactly
      * what that delete removes, this object included.
      */
-    static final LuaScript DEAD_LETTER = new LuaScript(LATER + """
+    public static final LuaScript DEAD_LETTER = new LuaScript(LATER + """
             local entries = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
             if #entries == 0 then
               redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
@@ -260,7 +262,7 @@ final class StreamScripts {
      * kind as a new entry that keeps the original {@code order} (and upload id). Returns 1 when moved, 0 when no such
      * dead letter.
      */
-    static final LuaScript REPLAY = new LuaScript("""
+    public static final LuaScript REPLAY = new LuaScript("""
             local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
             if #entries == 0 then return 0 end
             local fields = entries[1][2]
@@ -285,7 +287,7 @@ final class StreamScripts {
      * before that order (uploads and earlier deletes; later ones are not the delete's to remove), found through the
      * index rather than by scanning the stream. Returns how many were removed.
      */
-    static final LuaScript PURGE_USER = new LuaScript(LATER + """
+    public static final LuaScript PURGE_USER = new LuaScript(LATER + """
             local removed = 0
             for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
               local entries = redis.call('XRANGE', KEYS[1], id, id)
@@ -313,7 +315,7 @@ final class StreamScripts {
      * index entries for removed letters expire with the index or are dropped when next looked up. Returns how many
      * were removed (the caller repeats while that is the limit, so one call never blocks Redis for long).
      */
-    static final LuaScript EXPIRE_DEAD = new LuaScript("""
+    public static final LuaScript EXPIRE_DEAD = new LuaScript("""
             local now = redis.call('TIME')
             local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
             local limit = tonumber(ARGV[2])
@@ -342,7 +344,7 @@ final class StreamScripts {
      * KEYS: tasks. ARGV: group, consumer. Removes the consumer from the group only if it holds no pending task
      * (XGROUP DELCONSUMER drops a consumer's pending entries, which would strand them). Returns 1 when removed.
      */
-    static final LuaScript RETIRE_CONSUMER = new LuaScript("""
+    public static final LuaScript RETIRE_CONSUMER = new LuaScript("""
             local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
             if not ok or #pending > 0 then return 0 end
             redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])

@@ -6,14 +6,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Reads the fields of a stream entry (byte[] keys hash by identity, so they are turned into strings here). */
-final class TaskEntries {
+public final class TaskEntries {
 
     private static final java.util.regex.Pattern ORDER = java.util.regex.Pattern.compile("[0-9]{1,19}-[0-9]{1,19}");
 
     private TaskEntries() {
     }
 
-    static Map<String, byte[]> fields(StreamMessage<byte[], byte[]> message) {
+    public static Map<String, byte[]> fields(StreamMessage<byte[], byte[]> message) {
         Map<String, byte[]> fields = new HashMap<>();
         if (message.getBody() != null) {
             message.getBody().forEach((name, value) -> fields.put(QueueKeys.text(name), value));
@@ -22,7 +22,7 @@ final class TaskEntries {
     }
 
     /** The task of an entry, or empty when the entry is malformed (it is then dead-lettered, never retried). */
-    static Optional<Task> task(StreamMessage<byte[], byte[]> message) {
+    public static Optional<Task> task(StreamMessage<byte[], byte[]> message) {
         Map<String, byte[]> fields = fields(message);
         Optional<TaskType> type = Optional.ofNullable(fields.get("type")).map(QueueKeys::text)
                 .flatMap(TaskType::fromWireName);
@@ -52,7 +52,7 @@ final class TaskEntries {
         }
     }
 
-    static long number(byte[] value) {
+    public static long number(byte[] value) {
         return value == null ? 0 : Long.parseLong(QueueKeys.text(value));
     }
 }

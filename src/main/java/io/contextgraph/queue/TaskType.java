@@ -18,7 +18,7 @@ public enum TaskType {
         return wireName;
     }
 
-    static Optional<TaskType> fromWireName(String name) {
+    public static Optional<TaskType> fromWireName(String name) {
         for (TaskType type : values()) {
             if (type.wireName.equals(name)) {
                 return Optional.of(type);

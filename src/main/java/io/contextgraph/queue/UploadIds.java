@@ -32,12 +32,12 @@ public final class UploadIds {
         this.random = random;
     }
 
-    UploadIds() {
+    public UploadIds() {
         this(new SecureRandom());
     }
 
     /** The random parts of the next {@code count} ids (one call into the generator per batch, not per id). */
-    String[] nextRandomParts(int count) {
+    public String[] nextRandomParts(int count) {
         byte[] bytes = new byte[count * RANDOM_BYTES];
         random.nextBytes(bytes);
         String[] parts = new String[count];

@@ -1,6 +1,14 @@
 /**
- * The durable task queue in Redis: connection handling, producing, consuming, retries, dead letters, forget markers
- * and the anonymous stats counters.
+ * The durable task queue in Redis: what its parts share (keys, shards, settings, tasks, upload ids, the Lua
+ * scripts) and the anonymous stats counters. The parts, in the order data flows through them:
+ * <ul>
+ *   <li>{@code queue.redis} — the connection (one node or a Redis Cluster), bounded waits, batched and scripted
+ *       calls, replication checks; it knows nothing of tasks;</li>
+ *   <li>{@code queue.ingest} — the producer of the web role: queues uploads and deletes;</li>
+ *   <li>{@code queue.consume} — the consumer of the worker role: reads, leases, retries, completes and parks
+ *       tasks;</li>
+ *   <li>{@code queue.deadletter} — the parked tasks: list, replay, purge a forgotten user's, expire.</li>
+ * </ul>
  *
  * <h2>Redis data (prefix {@code cg:} by default)</h2>
  * With more than one shard ({@link io.contextgraph.queue.Shards}) or on a Redis Cluster, every key below exists once

@@ -1,7 +1,7 @@
 package io.contextgraph.worker;
 
 import io.contextgraph.observability.Metrics;
-import io.contextgraph.queue.DeadLetters;
+import io.contextgraph.queue.deadletter.DeadLetters;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

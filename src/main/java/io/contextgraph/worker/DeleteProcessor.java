@@ -2,10 +2,10 @@ package io.contextgraph.worker;
 
 import io.contextgraph.data.StorageKeys;
 import io.contextgraph.observability.Metrics;
-import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.QueueStats;
 import io.contextgraph.queue.Task;
 import io.contextgraph.queue.UploadIds;
+import io.contextgraph.queue.deadletter.DeadLetters;
 import io.contextgraph.storage.ObjectStore;
 import io.contextgraph.storage.Removal;
 import io.contextgraph.storage.StorageException;

@@ -1,7 +1,7 @@
 package io.contextgraph.worker;
 
-import io.contextgraph.queue.Delivery;
-import io.contextgraph.queue.TaskConsumer;
+import io.contextgraph.queue.consume.Delivery;
+import io.contextgraph.queue.consume.TaskConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

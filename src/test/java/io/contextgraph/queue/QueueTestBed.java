@@ -1,5 +1,10 @@
 package io.contextgraph.queue;
 
+import io.contextgraph.queue.consume.Delivery;
+import io.contextgraph.queue.consume.TaskConsumer;
+import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.contextgraph.queue.redis.RedisLink;
+import io.contextgraph.queue.redis.RedisSettings;
 import io.contextgraph.testing.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,15 +18,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A private Redis server with a started link, and settings with a fresh key prefix per test. As a static
  * {@code @RegisterExtension} field it serves a whole test class and is closed after it.
  */
-final class QueueTestBed implements AutoCloseable, AfterAllCallback {
+public final class QueueTestBed implements AutoCloseable, AfterAllCallback {
 
     private static final AtomicInteger PREFIXES = new AtomicInteger();
 
-    final RedisServer server;
-    final RedisLink link;
+    public final RedisServer server;
+    public final RedisLink link;
     private final List<TaskConsumer> consumers = new ArrayList<>();
 
-    QueueTestBed() {
+    public QueueTestBed() {
         server = new RedisServer();
         link = new RedisLink(settingsFor(server));
         link.start();
@@ -32,28 +37,28 @@ final class QueueTestBed implements AutoCloseable, AfterAllCallback {
         close();
     }
 
-    static RedisSettings settingsFor(RedisServer server) {
+    public static RedisSettings settingsFor(RedisServer server) {
         return new RedisSettings("127.0.0.1", server.port(), Optional.empty(), false, Duration.ofSeconds(1));
     }
 
     /** Settings with a new prefix; short visibility timeout and back-off so that tests stay quick. */
-    QueueSettings settings(long maxLength, Duration visibility, int maxAttempts) {
+    public QueueSettings settings(long maxLength, Duration visibility, int maxAttempts) {
         return new QueueSettings("t" + PREFIXES.incrementAndGet() + ":", maxLength, visibility, maxAttempts,
                 Duration.ofMillis(100), Duration.ofDays(30));
     }
 
-    QueueSettings settings() {
+    public QueueSettings settings() {
         return settings(1000, Duration.ofSeconds(1), 3);
     }
 
-    TaskConsumer consumer(QueueSettings settings) {
+    public TaskConsumer consumer(QueueSettings settings) {
         TaskConsumer consumer = new TaskConsumer(link, settings, TaskConsumer.uniqueConsumerName());
         consumers.add(consumer);
         return consumer;
     }
 
     /** Polls until {@code wanted} deliveries arrived or {@code within} passed; returns what arrived. */
-    static List<Delivery> pollUntil(TaskConsumer consumer, int wanted, Duration within) {
+    public static List<Delivery> pollUntil(TaskConsumer consumer, int wanted, Duration within) {
         List<Delivery> got = new ArrayList<>();
         long deadline = System.nanoTime() + within.toNanos();
         while (got.size() < wanted && System.nanoTime() - deadline < 0) {
@@ -67,7 +72,7 @@ final class QueueTestBed implements AutoCloseable, AfterAllCallback {
     }
 
     /** How many scripts a server ran by their SHA1 so far (INFO commandstats). */
-    static long scriptCalls(RedisServer server) {
+    public static long scriptCalls(RedisServer server) {
         for (String line : server.cli("INFO", "commandstats").split("\\R")) {
             if (line.startsWith("cmdstat_evalsha:calls=")) {
                 return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
@@ -76,7 +81,7 @@ final class QueueTestBed implements AutoCloseable, AfterAllCallback {
         return 0;
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.contextgraph.queue.consume.Delivery;
+import io.contextgraph.queue.consume.TaskConsumer;
+import io.contextgraph.queue.ingest.TaskQueue;
+import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.contextgraph.queue.redis.RedisLink;
 import io.contextgraph.testing.RedisServer;
 import java.time.Duration;
 import java.util.List;

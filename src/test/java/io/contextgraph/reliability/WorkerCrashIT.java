@@ -1,9 +1,12 @@
 package io.contextgraph.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.contextgraph.queue.QueueSettings;
-import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisSettings;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.ingest.TaskQueue;
+import io.contextgraph.queue.redis.RedisLink;
+import io.contextgraph.queue.redis.RedisSettings;
 import io.contextgraph.testing.BlackHole;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
@@ -17,9 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A worker SIGKILLed with tasks in flight, under the default settings (no {@code QUEUE_VISIBILITY_TIMEOUT} given): a

@@ -1,30 +1,30 @@
 package io.contextgraph.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.contextgraph.data.Blocklist;
 import io.contextgraph.data.SessionFilter;
 import io.contextgraph.data.UrlFilter;
 import io.contextgraph.observability.ErrorReporter;
 import io.contextgraph.observability.Metrics;
-import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.QueueStats;
-import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisSettings;
-import io.contextgraph.queue.TaskConsumer;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.consume.TaskConsumer;
+import io.contextgraph.queue.deadletter.DeadLetters;
+import io.contextgraph.queue.ingest.TaskQueue;
+import io.contextgraph.queue.redis.RedisLink;
+import io.contextgraph.queue.redis.RedisSettings;
 import io.contextgraph.testing.OpenedInTest;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.Uploads;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The worker's budget of task bytes held at once, with a real Redis: big uploads whose PUTs are held are not all

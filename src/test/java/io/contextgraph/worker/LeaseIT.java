@@ -1,31 +1,31 @@
 package io.contextgraph.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.contextgraph.data.Blocklist;
 import io.contextgraph.data.SessionFilter;
 import io.contextgraph.data.UrlFilter;
 import io.contextgraph.observability.ErrorReporter;
 import io.contextgraph.observability.Metrics;
-import io.contextgraph.queue.DeadLetters;
 import io.contextgraph.queue.QueueSettings;
 import io.contextgraph.queue.QueueStats;
-import io.contextgraph.queue.RedisLink;
-import io.contextgraph.queue.RedisSettings;
-import io.contextgraph.queue.TaskConsumer;
-import io.contextgraph.queue.TaskQueue;
+import io.contextgraph.queue.consume.TaskConsumer;
+import io.contextgraph.queue.deadletter.DeadLetters;
+import io.contextgraph.queue.ingest.TaskQueue;
+import io.contextgraph.queue.redis.RedisLink;
+import io.contextgraph.queue.redis.RedisSettings;
 import io.contextgraph.testing.OpenedInTest;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.Uploads;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Leases of tasks in progress, with a real Redis and two worker loops in this JVM: a task whose S3 PUT is held far
