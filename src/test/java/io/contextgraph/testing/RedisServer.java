@@ -64,11 +64,16 @@ public final class RedisServer implements AutoCloseable {
         if (running()) {
             return;
         }
+        // A replica writes the snapshot of its initial sync to disk whatever --save says, and any server started
+        // later in the same folder would load a shared dump.rdb: each port has its own file, removed before a start.
+        String dump = "dump-" + port + ".rdb";
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toString()));
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toString(),
+                "--dbfilename", dump));
         command.addAll(extraArgs);
         try {
             Files.createDirectories(directory);
+            Files.deleteIfExists(directory.resolve(dump));
             Path log = directory.resolve("redis-" + port + ".log");
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
