@@ -362,8 +362,7 @@ class UploadApiIT {
             assertThat(options.headers().firstValue("Access-Control-Allow-Origin")).as(path).hasValue("*");
             assertThat(options.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
                     .as(path).containsIgnoringCase("X-User").containsIgnoringCase("Content-Encoding");
-            assertThat(options.headers().firstValue("Access-Control-Max-Age").map(Integer::parseInt).orElse(0))
-                    .as(path).isGreaterThanOrEqualTo(3600);
+            assertThat(options.headers().firstValue("Access-Control-Max-Age")).as(path).hasValue("86400");
             HttpResponse<String> head = Http.send(HttpRequest.newBuilder(web.uri(path))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()));
             assertThat(head.statusCode()).as(path).isEqualTo(200);
@@ -440,8 +439,7 @@ class UploadApiIT {
             }
             HttpResponse<String> full = Http.post(capped.uri("/v1/upload"), Uploads.newUser(), Uploads.sessions(1));
             assertRefused(full, 503, "retry later");
-            assertThat(full.headers().firstValue("Retry-After").map(Integer::parseInt)).hasValueSatisfying(
-                    seconds -> assertThat(seconds).isPositive());
+            assertThat(full.headers().firstValue("Retry-After")).hasValue("30");
             assertThat(ownRedis.cli("XLEN", "cg:tasks").strip()).isEqualTo("2");
         }
     }
@@ -456,7 +454,7 @@ class UploadApiIT {
             HttpResponse<String> res = Http.post(web2.uri("/v1/upload"), Uploads.newUser(), Uploads.sessions(1));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertRefused(res, 503, "retry later");
-            assertThat(res.headers().firstValue("Retry-After")).isPresent();
+            assertThat(res.headers().firstValue("Retry-After")).hasValue("5");
             assertThat(took).as("no request hangs while Redis is down").isLessThan(Duration.ofSeconds(5));
             assertRefused(Http.post(web2.uri("/v1/delete"), Uploads.newUser(), new byte[0]), 503, "retry later");
             ownRedis.start();

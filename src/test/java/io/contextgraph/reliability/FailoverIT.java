@@ -162,10 +162,10 @@ class FailoverIT {
         HttpResponse<String> delete = Http.post(web.uri("/v1/delete"), user, new byte[0]);
 
         assertThat(upload.statusCode()).isEqualTo(503);
-        assertThat(upload.headers().firstValue("Retry-After")).isPresent();
+        assertThat(upload.headers().firstValue("Retry-After")).hasValue("5");
         assertThat(upload.headers().firstValue("Access-Control-Allow-Origin")).isPresent();
         assertThat(delete.statusCode()).isEqualTo(503);
-        assertThat(delete.headers().firstValue("Retry-After")).isPresent();
+        assertThat(delete.headers().firstValue("Retry-After")).hasValue("5");
 
         // A replica that comes back makes the same requests succeed.
         RedisServer replica = keep(RedisServer.replicaOf(primary));

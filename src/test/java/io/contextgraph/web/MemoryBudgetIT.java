@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A web role with a small heap ({@code -Xmx256m}, exit on OutOfMemoryError, as in the image) under dozens of concurrent
  * near-10 MiB bodies and gzip bombs: it never runs out of memory, answers every client (200 within the budget, 503
- * past it, 413 for bombs), and serves a normal upload afterwards.
+ * with {@code Retry-After: 1} past it, 413 for bombs), and serves a normal upload afterwards.
  */
 class MemoryBudgetIT {
     private static final int CLIENTS = 36;
@@ -47,7 +48,7 @@ class MemoryBudgetIT {
             // Every client sends the first half of its body, waits until all have, then sends the rest: the server
             // holds the first halves of all of them at once (about 180 MiB of bodies), whatever the scheduling.
             CyclicBarrier halfway = new CyclicBarrier(CLIENTS);
-            List<Future<String>> answers = new ArrayList<>();
+            List<Future<Answer>> answers = new ArrayList<>();
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < CLIENTS; i++) {
                     boolean isBomb = i % 4 == 0;
@@ -55,14 +56,21 @@ class MemoryBudgetIT {
                 }
             }
             List<String> statuses = new ArrayList<>();
-            for (Future<String> answer : answers) {
-                statuses.add(answer.get());
+            List<String> retryAfters = new ArrayList<>();
+            for (Future<Answer> future : answers) {
+                Answer answer = future.get();
+                statuses.add(answer.status());
+                if (answer.status().equals("503")) {
+                    retryAfters.add(answer.retryAfter());
+                }
             }
             assertThat(web.alive()).as(web.output()).isTrue();
             assertThat(web.output()).doesNotContain("OutOfMemoryError");
             assertThat(statuses).as("every client read an answer: 200, 413 (bomb) or 503 (over the budget)")
                     .allMatch(status -> status.equals("200") || status.equals("413") || status.equals("503"));
             assertThat(statuses).as("the budget was reached").contains("503");
+            // docs/api.md: a full memory budget for bodies (or the request limit) is retried after 1 second.
+            assertThat(retryAfters).as("Retry-After of every 503").containsOnly("1");
             for (int i = 0; i < answers.size(); i += 4) {
                 assertThat(statuses.get(i)).as("a bomb").isIn("413", "503");
             }
@@ -71,8 +79,12 @@ class MemoryBudgetIT {
         }
     }
 
-    /** Sends one upload in two halves around the barrier and returns the status code it reads. */
-    private static String send(int port, byte[] body, boolean gzip, CyclicBarrier halfway) throws Exception {
+    /** The status code of an answer and its Retry-After header (null when there is none). */
+    private record Answer(String status, String retryAfter) {
+    }
+
+    /** Sends one upload in two halves around the barrier and returns the status code and Retry-After it reads. */
+    private static Answer send(int port, byte[] body, boolean gzip, CyclicBarrier halfway) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
             OutputStream out = socket.getOutputStream();
@@ -89,10 +101,31 @@ class MemoryBudgetIT {
             } catch (IOException closedAfterAnEarlyAnswer) {
                 // a bomb's 413 may close the connection once the discard bound is reached: the answer is read below
             }
-            InputStream in = socket.getInputStream();
-            String line = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
-            return line.startsWith("HTTP/1.1 ") && line.length() == 12 ? line.substring(9) : "no answer: '" + line + "'";
+            String head = readHead(socket.getInputStream());
+            String line = head.lines().findFirst().orElse("");
+            if (!line.startsWith("HTTP/1.1 ") || line.length() < 12) {
+                return new Answer("no answer: '" + line + "'", null);
+            }
+            String retryAfter = head.lines().skip(1)
+                    .filter(header -> header.toLowerCase(Locale.ROOT).startsWith("retry-after:"))
+                    .map(header -> header.substring("retry-after:".length()).strip()).findFirst().orElse(null);
+            return new Answer(line.substring(9, 12), retryAfter);
         }
+    }
+
+    /** The status line and headers, up to the blank line (or as much as came before the connection closed). */
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] largeDocument() {

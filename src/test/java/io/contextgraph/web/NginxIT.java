@@ -137,12 +137,13 @@ class NginxIT {
     }
 
     @Test
-    void aWebRoleThatDoesNotAnswerIsAJson504WithCors(@TempDir Path slowWork) throws Exception {
+    void aWebRoleThatDoesNotAnswerIsAJson504WithCorsAndRetryAfter(@TempDir Path slowWork) throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              Nginx front = Nginx.start(slowWork, silent.getLocalPort(), "proxy_read_timeout 30s;", "proxy_read_timeout 1s;")) {
             // Accepted by the kernel's backlog and never answered: nginx's read timeout is the only way out.
             HttpResponse<String> res = Http.post(front.http("/v1/upload"), Uploads.newUser(), Uploads.sessions(1));
             assertNginxError(res, 504, "retry later");
+            assertThat(res.headers().firstValue("Retry-After")).hasValue("5");
         }
     }
 
