@@ -94,6 +94,24 @@ class PackageDependenciesTest {
         assertThat(foreign).isEmpty();
     }
 
+    /**
+     * docs/privacy.md: the URL rules look at the text of an address only, never resolving a name (a look-up would
+     * tell a resolver which sites the donor browses). {@code java.net.URL} counts: its equals and hashCode resolve.
+     */
+    @Test
+    void theDataRulesNeverResolveAName() {
+        Pattern resolving = Pattern.compile("\\bInetAddress\\b|\\bInetSocketAddress\\b|\\bjava\\.net\\.URL\\b"
+                + "|\\bnew URL\\(|\\.toURL\\(|\\bopenConnection\\(|\\bHttpClient\\b|\\bSocket\\b");
+        List<String> found = new ArrayList<>();
+        for (String text : code.get("data")) {
+            Matcher m = resolving.matcher(text);
+            while (m.find()) {
+                found.add(m.group());
+            }
+        }
+        assertThat(found).isEmpty();
+    }
+
     /** What each package's code refers to in other packages of ours. */
     private static Map<String, Set<String>> used() {
         Map<String, Set<String>> used = new TreeMap<>();

@@ -33,7 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TaskLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);
     private static final Duration POLL_BLOCK = Duration.ofSeconds(1);
-    private static final Duration MAX_OUTAGE_PAUSE = Duration.ofSeconds(5);
     /** How long the poller may wait under a backlog for more free places (bounded: slow tasks must not starve them). */
     private static final Duration GATHER_SLOTS_WITHIN = Duration.ofMillis(5);
 
@@ -85,7 +84,7 @@ public final class TaskLoop implements AutoCloseable {
     }
 
     private void pollUntilStopped() {
-        Duration pause = Duration.ofMillis(100);
+        OutagePause pause = new OutagePause();
         boolean outageReported = false;
         boolean backlog = false;
         while (running.get()) {
@@ -104,7 +103,7 @@ public final class TaskLoop implements AutoCloseable {
                     inFlight.put(inFlightKey(delivery), delivery);
                     executor.submit(() -> run(delivery));
                 }
-                pause = Duration.ofMillis(100);
+                pause.reset();
                 outageReported = false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -116,8 +115,7 @@ public final class TaskLoop implements AutoCloseable {
                     errors.report(e, "worker cannot read the queue");
                     outageReported = true;
                 }
-                sleep(pause);
-                pause = pause.multipliedBy(2).compareTo(MAX_OUTAGE_PAUSE) > 0 ? MAX_OUTAGE_PAUSE : pause.multipliedBy(2);
+                sleep(pause.next());
             }
         }
     }

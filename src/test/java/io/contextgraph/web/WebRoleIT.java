@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +75,12 @@ class WebRoleIT {
         for (String field : new String[] {"source", "commit", "build"}) {
             assertThat(body.path(field).asText()).as(field).isNotBlank().doesNotContain("${");
         }
+        // The file the Dockerfile copies to /app/version.json: what is served is that file, a value the build left
+        // unfilled (no COMMIT given) served as "unknown".
+        JsonNode built = JSON.readTree(Files.readString(Path.of("target/classes/version.json")));
+        built.fieldNames().forEachRemaining(field -> assertThat(body.path(field).asText()).as(field)
+                .isEqualTo(built.path(field).asText().startsWith("${") ? "unknown" : built.path(field).asText()));
+        assertThat(body.size()).isEqualTo(built.size());
     }
 
     @Test

@@ -195,6 +195,8 @@ class EncryptionIT {
         await().atMost(WAIT).until(() -> redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
         String dead = redis.cli("XRANGE", "cg:dead", "-", "+");
         assertThat(dead).contains("key: decryption failed: the JWE names another key id");
+        // Parked as it arrived: the JWE text, nothing of the document in the clear (docs/privacy.md).
+        assertThat(dead).contains(jwe).doesNotContain("mozilla.org", "sessions");
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();
         await().atMost(WAIT).until(() -> redis.cli("XLEN", "cg:tasks").strip().equals("0"));
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();

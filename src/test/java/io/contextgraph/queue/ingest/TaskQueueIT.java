@@ -50,6 +50,10 @@ class TaskQueueIT {
                     .encodeToString(Arrays.copyOf(sha256.digest(), 16));
             // Each digest starts from an unused state, whatever was digested before.
             assertThat(bed.server.cli("GET", settings.keyPrefix() + "dedup:" + digest)).isEqualTo(id);
+            // Kept for the window and no longer: the name of an upload is personal data tied to its body.
+            long window = settings.dedupWindow().toMillis();
+            assertThat(Long.parseLong(bed.server.cli("PTTL", settings.keyPrefix() + "dedup:" + digest).strip()))
+                    .isBetween(window - Duration.ofMinutes(1).toMillis(), window);
         }
     }
 
