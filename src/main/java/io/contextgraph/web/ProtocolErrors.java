@@ -23,6 +23,8 @@ final class ProtocolErrors implements DirectHandler {
             HeaderValues.createCached(HeaderNames.create("Access-Control-Allow-Origin"), "*");
     private static final Header EXPOSE_HEADERS =
             HeaderValues.createCached(HeaderNames.create("Access-Control-Expose-Headers"), "Retry-After");
+    /** A refusal is about this one request at this moment: no cache may answer a later request with it. */
+    private static final Header NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
 
     /** Direct handlers for every kind of event. */
     static DirectHandlers all() {
@@ -45,6 +47,7 @@ final class ProtocolErrors implements DirectHandler {
         headers.set(ALLOW_ORIGIN);
         headers.set(EXPOSE_HEADERS);
         headers.set(HeaderNames.CONTENT_TYPE, "application/json");
+        headers.set(NO_STORE);
         if (answer.code() == Status.SERVICE_UNAVAILABLE_503.code()) {
             headers.set(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
         }

@@ -138,6 +138,7 @@ class LimitsIT {
             assertThat(busy.headers().firstValue("Content-Type")).hasValue("application/json");
             assertThat(JSON.readTree(busy.body()).path("message").asText()).contains("retry later");
             assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(busy.headers().allValues("Cache-Control")).containsExactly("no-store");
             assertSecurityHeaders(busy, "503 past the concurrency limit");
             for (Socket socket : slow) {
                 socket.getOutputStream().write(body);
