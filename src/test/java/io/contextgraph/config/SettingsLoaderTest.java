@@ -45,6 +45,43 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void requestHeadsUpTo16KiBByDefault() {
+        // docs/deploy.md: MAX_HEADER_BYTES defaults to 16384.
+        assertThat(SettingsLoader.load(Role.WEB, env()).web().maxHeaderBytes()).isEqualTo(16384);
+        assertThat(SettingsLoader.load(Role.STANDALONE, env()).web().maxHeaderBytes()).isEqualTo(16384);
+        assertThat(SettingsLoader.load(Role.WEB, env("MAX_HEADER_BYTES", "8192")).web().maxHeaderBytes())
+                .isEqualTo(8192);
+    }
+
+    @Test
+    void checksumsDefaultToWhenSupportedOnAwsAndWhenRequiredWithAnEndpoint() {
+        // docs/deploy.md: S3_CHECKSUMS defaults to when_required with S3_ENDPOINT, else when_supported.
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket")).storage().checksumsWhenRequired())
+                .as("no S3_ENDPOINT: when_supported").isFalse();
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "S3_ENDPOINT", "http://127.0.0.1:9000"))
+                .storage().checksumsWhenRequired()).as("with S3_ENDPOINT: when_required").isTrue();
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "S3_CHECKSUMS", "when_required"))
+                .storage().checksumsWhenRequired()).as("set without an endpoint").isTrue();
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "S3_ENDPOINT", "http://127.0.0.1:9000",
+                "S3_CHECKSUMS", "when_supported")).storage().checksumsWhenRequired()).as("set with an endpoint")
+                .isFalse();
+    }
+
+    @Test
+    void theMultipartThresholdDefaultsTo8MiBAndIsAtLeast5MiB() {
+        // docs/deploy.md: S3_MULTIPART_THRESHOLD defaults to 8388608, min 5 MiB (S3's smallest part but the last).
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket")).storage().multipartThreshold())
+                .isEqualTo(8L * 1024 * 1024);
+        assertThat(SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket", "S3_MULTIPART_THRESHOLD", "5242880"))
+                .storage().multipartThreshold()).isEqualTo(5L * 1024 * 1024);
+        assertThatThrownBy(() -> SettingsLoader.load(Role.WORKER, env("S3_BUCKET", "bucket",
+                "S3_MULTIPART_THRESHOLD", "5242879")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("S3_MULTIPART_THRESHOLD: must be between 5242880 and 2147483647, got 5242879")
+                .extracting(e -> ((ConfigException) e).variable()).isEqualTo("S3_MULTIPART_THRESHOLD");
+    }
+
+    @Test
     void workerInflightBytesDefaultToATenthOfTheHeapAndHoldAtLeastOneBody() {
         assertThat(SettingsLoader.defaultWorkerInflightBytes(1L << 30)).isEqualTo((1L << 30) / 10);
         assertThat(SettingsLoader.defaultWorkerInflightBytes(64L << 20)).isEqualTo(SettingsLoader.MAX_BODY_BYTES);
