@@ -20,8 +20,9 @@ import java.util.Map;
 /**
  * The one definition of a well-formed upload document: strict UTF-8 holding exactly one JSON object (RFC 8259,
  * no comments, no {@code NaN}, nothing after it but whitespace; a leading UTF-8 byte order mark is ignored), with
- * no duplicate key in any object, nested at most {@value #MAX_DEPTH} deep, and no number longer than
- * {@value #MAX_NUMBER_LENGTH} characters. Strings and names are bounded only by the document's size.
+ * no duplicate key in any object, nested at most {@value #MAX_DEPTH} deep, and no number of more than
+ * {@value #MAX_NUMBER_LENGTH} digits (integer, fraction and exponent digits together, as Jackson counts them).
+ * Strings and names are bounded only by the document's size.
  *
  * <p>The web role calls {@link #check} (a token pass, no tree) and the worker {@link #parse}; both read with the
  * same {@link JsonFactory}, so every limit is enforced by the same tokeniser in both, and a body {@code check}
@@ -96,10 +97,21 @@ public final class UploadDocument {
     }
 
     private static void requireUtf8(byte[] body) throws MalformedDocumentException {
-        // Jackson does not check the bytes of strings it skips, nor overlong forms or encoded surrogates.
-        if (!Utf8.isWellFormed(body)) {
+        // Jackson does not check the bytes of strings it skips, nor overlong forms or encoded surrogates. And it
+        // reads a body as UTF-16 or UTF-32 when a zero byte is among its first four: zero bytes are well-formed
+        // UTF-8, but never the start of a UTF-8 JSON text, so they name the other encodings here.
+        if (!Utf8.isWellFormed(body) || startsLikeUtf16Or32(body)) {
             throw new MalformedDocumentException("body is not valid UTF-8");
         }
+    }
+
+    private static boolean startsLikeUtf16Or32(byte[] body) {
+        for (int i = 0; i < Math.min(4, body.length); i++) {
+            if (body[i] == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static MalformedDocumentException verdict(IOException e) {
@@ -108,7 +120,7 @@ public final class UploadDocument {
         if (e instanceof StreamConstraintsException) {
             return new MalformedDocumentException(message.startsWith("Document nesting")
                     ? "JSON nested deeper than " + MAX_DEPTH + " levels"
-                    : "JSON number longer than " + MAX_NUMBER_LENGTH + " characters");
+                    : "JSON number with more than " + MAX_NUMBER_LENGTH + " digits");
         }
         if (e instanceof JsonParseException && message.startsWith("Duplicate field")) {
             return new MalformedDocumentException("JSON object with a duplicate key");

@@ -72,6 +72,6 @@ class PlainJsonFormatTest {
         String number = "9".repeat(UploadDocument.MAX_NUMBER_LENGTH);
         assertThatCode(() -> format.check(utf8("{\"a\":" + number + "}"))).doesNotThrowAnyException();
         assertThatThrownBy(() -> format.check(utf8("{\"a\":" + number + "9}")))
-                .hasMessage("JSON number longer than 1000 characters");
+                .hasMessage("JSON number with more than 1000 digits");
     }
 }

@@ -20,7 +20,7 @@ class UploadDocumentTest {
     private static final String NOT_ONE = "body must be exactly one JSON object";
     private static final String DUPLICATE = "JSON object with a duplicate key";
     private static final String TOO_DEEP = "JSON nested deeper than 32 levels";
-    private static final String TOO_LONG = "JSON number longer than 1000 characters";
+    private static final String TOO_LONG = "JSON number with more than 1000 digits";
 
     private final UploadDocument document = new UploadDocument();
 
@@ -53,9 +53,12 @@ class UploadDocumentTest {
                 Arguments.of("equal names in different objects", null, "{\"a\":{\"x\":1},\"b\":{\"x\":1}}"),
                 Arguments.of("nested exactly 32 levels", null, nested(UploadDocument.MAX_DEPTH)),
                 Arguments.of("a 1000-digit integer", null, withNumber(digits)),
-                Arguments.of("a 1000-character negative integer", null, withNumber("-" + digits.substring(1))),
-                Arguments.of("a 1000-character fraction", null, withNumber("1." + digits.substring(2))),
-                Arguments.of("a 1000-character exponent form", null, withNumber("1e" + digits.substring(2))),
+                // Digits are counted, not the sign, the point or the e: each of these has 1000 digits.
+                Arguments.of("a 1000-digit negative integer", null, withNumber("-" + digits)),
+                Arguments.of("a 1000-digit fraction", null, withNumber("1." + digits.substring(1))),
+                Arguments.of("a 1000-digit exponent form", null, withNumber("1e-" + digits.substring(1))),
+                Arguments.of("500 + 500 digits around an e", null,
+                        withNumber(digits.substring(500) + "E+" + digits.substring(500))),
                 Arguments.of("an integer outside 64 bits", null, withNumber("9223372036854775808")));
     }
 
@@ -66,6 +69,12 @@ class UploadDocumentTest {
                 Arguments.of("UTF-16BE with its BOM", hex("feff007b007d"), NOT_UTF8),
                 Arguments.of("UTF-16LE with its BOM", hex("fffe7b007d00"), NOT_UTF8),
                 Arguments.of("UTF-32LE with its BOM", hex("fffe00007b0000007d000000"), NOT_UTF8),
+                // Well-formed UTF-8 byte by byte (ASCII and zeros), and what Jackson would read as UTF-16/32.
+                Arguments.of("UTF-16LE without a BOM", hex("7b002200610022003a0031007d00"), NOT_UTF8),
+                Arguments.of("UTF-16BE without a BOM", hex("007b002200610022003a0031007d"), NOT_UTF8),
+                Arguments.of("UTF-32LE without a BOM", hex("7b0000007d000000"), NOT_UTF8),
+                Arguments.of("UTF-32BE without a BOM", hex("0000007b0000007d"), NOT_UTF8),
+                Arguments.of("a zero byte inside a string", hex("7b2261223a220022207d"), "body is not valid JSON"),
                 Arguments.of("overlong '/' (C0 AF)", hex("7b2261223a22c0af227d"), NOT_UTF8),
                 Arguments.of("overlong form in a name", hex("7b22c0af223a317d"), NOT_UTF8),
                 Arguments.of("an encoded surrogate (ED A0 80)", hex("7b2261223a22eda080227d"), NOT_UTF8),
@@ -112,6 +121,8 @@ class UploadDocumentTest {
                 Arguments.of("a 1001-digit integer", utf8(withNumber(digits + "9")), TOO_LONG),
                 Arguments.of("a 1001-digit negative integer", utf8(withNumber("-" + digits + "9")), TOO_LONG),
                 Arguments.of("a 1001-digit fraction", utf8(withNumber("1." + digits)), TOO_LONG),
+                Arguments.of("1001 digits with a point and an exponent",
+                        utf8(withNumber(digits.substring(500) + "." + digits.substring(500) + "e5")), TOO_LONG),
                 Arguments.of("a 1001-digit exponent form", utf8(withNumber("1e" + digits)), TOO_LONG));
     }
 
