@@ -177,6 +177,7 @@ class EncryptionIT {
 
         await().atMost(WAIT).until(() -> statsdLinesSince(from).contains("data.upload.error:1|c|#reason:encryption"));
         await().atMost(WAIT).until(() -> redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
+        assertParkedAtTheFirstAttempt(user, from, "encryption");
         assertThat(Http.post(web.uri("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
     }
 
@@ -195,6 +196,7 @@ class EncryptionIT {
         await().atMost(WAIT).until(() -> redis.cli("XRANGE", "cg:dead", "-", "+").contains(user));
         String dead = redis.cli("XRANGE", "cg:dead", "-", "+");
         assertThat(dead).contains("key: decryption failed: the JWE names another key id");
+        assertParkedAtTheFirstAttempt(user, from, "key");
         // Parked as it arrived: the JWE text, nothing of the document in the clear (docs/privacy.md).
         assertThat(dead).contains(jwe).doesNotContain("mozilla.org", "sessions");
         assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).isEmpty();
@@ -231,6 +233,19 @@ class EncryptionIT {
             }
             worker = startWorker(env(pem("PRIVATE KEY", SERVICE.getPrivate().getEncoded())), "encryption-worker");
         }
+    }
+
+    /**
+     * docs/operations.md: an undecryptable upload is parked at once, since no retry can decrypt it. A retried one
+     * would be counted once per attempt and parked only after QUEUE_MAX_ATTEMPTS of them.
+     */
+    private static void assertParkedAtTheFirstAttempt(String user, int from, String reason) throws Exception {
+        String parked = "parked as dead letter " + deadLetterId(user) + " after attempt ";
+        worker.awaitLog(parked, WAIT);
+        assertThat(worker.output().lines().filter(line -> line.contains(parked)))
+                .hasSize(1).allSatisfy(line -> assertThat(line).contains(parked + "1: " + reason + ": "));
+        assertThat(statsdLinesSince(from)).filteredOn(line -> line.startsWith("data.upload.error"))
+                .containsExactly("data.upload.error:1|c|#reason:" + reason);
     }
 
     private static List<String> statsdLinesSince(int from) {

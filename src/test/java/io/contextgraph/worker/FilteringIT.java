@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -173,6 +175,23 @@ class FilteringIT {
                 "accepted", Long.toString(accepted.toEpochMilli()), "body", document);
 
         assertThat(storedUrls(user)).containsExactly("https://www.mozilla.org/then");
+    }
+
+    @Test
+    void theKeysDayIsTheDayTheUploadWasAcceptedNotTheVisitDayNorTheWorkersDay() {
+        // docs/data.md: date= is the UTC day of accepted_at. Accepted 20 days ago, its one session visited two days
+        // before that: three different days, so a key built from start_time or the worker's clock names another one.
+        String user = Uploads.newUser();
+        Instant accepted = Instant.now().minus(Duration.ofDays(20));
+        long visited = accepted.minus(Duration.ofDays(2)).getEpochSecond();
+
+        redis.cli("XADD", "cg:tasks", "*", "type", "upload", "user", user, "upload_id", "acceptance-day-it",
+                "accepted", Long.toString(accepted.toEpochMilli()),
+                "body", "{\"sessions\":[" + session("https://www.mozilla.org/visited", visited) + "]}");
+
+        assertThat(storedUrls(user)).containsExactly("https://www.mozilla.org/visited");
+        assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).containsExactly("v1/sessions/user=" + user
+                + "/date=" + LocalDate.ofInstant(accepted, ZoneOffset.UTC) + "/acceptance-day-it.json.gz");
     }
 
     @Test
