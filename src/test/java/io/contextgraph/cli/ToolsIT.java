@@ -2,6 +2,7 @@ package io.contextgraph.cli;
 
 import io.contextgraph.config.Role;
 import io.contextgraph.config.Variable;
+import io.contextgraph.queue.Shards;
 import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.NodeJose;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -155,6 +157,51 @@ class ToolsIT {
 
             assertThat(malformed.status()).isEqualTo(2);
             assertThat(malformed.stderrLines()).singleElement().asString().contains("--id takes a dead letter's id");
+        }
+    }
+
+    /**
+     * operations.md: dead-letters list shows the uploads still on the queue and the deletes still waiting (count,
+     * oldest), summed over the shards. Queued by a web role with QUEUE_SHARDS=3 and no worker: 5 uploads over
+     * shards 0, 1 and 2, and 4 deletes over all three, the oldest on shard 1.
+     */
+    @Test
+    void deadLettersListSumsTheWaitingUploadsAndDeletesOverTheShards() throws Exception {
+        Shards shards = Shards.of(3, false);
+        List<List<String>> users = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        while (users.stream().anyMatch(inShard -> inShard.size() < 3)) {
+            String user = Uploads.newUser();
+            List<String> inShard = users.get(shards.of(user));
+            if (inShard.size() < 3) {
+                inShard.add(user);
+            }
+        }
+        try (RedisServer redis = new RedisServer();
+             RoleProcess web = RoleProcess.builder("web").name("tools-sharded-web").redis(redis.port())
+                     .env("QUEUE_SHARDS", "3").start().awaitHttp(Duration.ofSeconds(60))) {
+            for (String user : List.of(users.get(0).get(0), users.get(0).get(1), users.get(1).get(0),
+                    users.get(2).get(0), users.get(2).get(1))) {
+                assertThat(Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("w")).statusCode())
+                        .isEqualTo(200);
+            }
+            for (String user : List.of(users.get(1).get(1), users.get(2).get(2), users.get(0).get(2),
+                    users.get(1).get(2))) {
+                assertThat(Http.post(web.uri("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
+            }
+            assertThat(redis.cli("XLEN", "cg:{0}:deletes") + redis.cli("XLEN", "cg:{1}:deletes")
+                    + redis.cli("XLEN", "cg:{2}:deletes")).as("per shard").isEqualTo("121");
+            String firstDelete = redis.cli("EVAL", "local e = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1] "
+                    + "for i = 1, #e[2], 2 do if e[2][i] == 'accepted' then return e[2][i + 1] end end",
+                    "1", "cg:{1}:deletes");
+            Map<String, String> env = Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port()),
+                    "QUEUE_SHARDS", "3");
+
+            Run list = jar(env, "dead-letters", "list");
+
+            assertThat(list.status()).as(list.stderr()).isZero();
+            assertThat(list.stdout().lines().toList()).containsExactly("uploads waiting: 5",
+                    "deletes waiting: 4 (oldest accepted " + Instant.ofEpochMilli(Long.parseLong(firstDelete)) + ")",
+                    "parked deletes: 0", "parked uploads: 0", "0 dead letter(s)");
         }
     }
 

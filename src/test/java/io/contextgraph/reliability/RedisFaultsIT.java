@@ -8,7 +8,10 @@ import io.contextgraph.testing.SentrySink;
 import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -98,6 +101,35 @@ class RedisFaultsIT {
             worker.awaitLog("Redis maxmemory-policy is noeviction", Duration.ofSeconds(60));
             worker.awaitLog("worker started", Duration.ofSeconds(60));
             assertThat(worker.alive()).isTrue();
+        }
+    }
+
+    /**
+     * operations.md: the standalone, pointed at a Redis of its own with REDIS_HOST (so it embeds none), refuses an
+     * evicting one as a worker does: one line naming REDIS_ALLOW_EVICTION, status 2; with it set to true it starts.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aStandaloneRefusesARedisThatMayEvictQueuedWorkUnlessAllowed(@TempDir Path cwd) throws Exception {
+        try (RedisServer redis = new RedisServer("--maxmemory-policy", "allkeys-lru")) {
+            try (RoleProcess refused = RoleProcess.builder("standalone").name("evicting-standalone")
+                    .directory(Files.createDirectories(cwd.resolve("refused"))).redis(redis.port()).start()) {
+                assertThat(refused.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+                assertThat(refused.output().lines().filter(line -> line.startsWith("contextgraph:")))
+                        .containsExactly("contextgraph: configuration error: REDIS_ALLOW_EVICTION: Redis "
+                                + "maxmemory-policy is allkeys-lru, which can silently drop queued uploads and forget "
+                                + "markers; set it to noeviction (or set REDIS_ALLOW_EVICTION=true to run anyway)");
+            }
+            try (RoleProcess allowed = RoleProcess.builder("standalone").name("evicting-standalone-allowed")
+                    .directory(Files.createDirectories(cwd.resolve("allowed"))).redis(redis.port())
+                    .env("REDIS_ALLOW_EVICTION", "true").start()) {
+                allowed.awaitHttp(Duration.ofSeconds(60)).awaitLog("standalone.started", Duration.ofSeconds(60));
+                allowed.awaitLog("WARNING: Redis maxmemory-policy is allkeys-lru", Duration.ofSeconds(10));
+                assertThat(allowed.output()).as("its Redis is the one given, not an embedded one")
+                        .contains("\"redis\":\"configured\"");
+                assertThat(Http.status(allowed.uri("/__heartbeat__"))).isEqualTo(200);
+                assertThat(allowed.alive()).isTrue();
+            }
         }
     }
 

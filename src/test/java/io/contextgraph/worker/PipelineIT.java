@@ -261,10 +261,21 @@ class PipelineIT {
         String user = Uploads.newUser();
         s3.stop();
         try {
-            worker("dead-letter-worker", "QUEUE_MAX_ATTEMPTS", "2", "QUEUE_VISIBILITY_TIMEOUT", "1s",
-                    "QUEUE_RETRY_DELAY", "100ms");
-            assertThat(upload(user, Uploads.withMarker("parked"))).isEqualTo(200);
+            // operations.md: the warning names the task's ID and the dead letter's ID. The task's is its entry in
+            // cg:tasks (the newest), read before a worker runs; the dead letter's is its entry in cg:dead.
+            assertThat(upload(user, Uploads.withMarker("parked-body-marker"))).isEqualTo(200);
+            String taskId = redis.cli("EVAL", "return redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1]",
+                    "1", "cg:tasks");
+            RoleProcess worker = worker("dead-letter-worker", "QUEUE_MAX_ATTEMPTS", "2",
+                    "QUEUE_VISIBILITY_TIMEOUT", "1s", "QUEUE_RETRY_DELAY", "100ms");
             await().atMost(Duration.ofSeconds(60)).until(() -> redis.cli("XLEN", "cg:dead").strip().equals("1"));
+            String deadId = redis.cli("EVAL", "return redis.call('XRANGE', KEYS[1], '-', '+')[1][1]", "1", "cg:dead");
+            assertThat(taskId).isNotEqualTo(deadId).matches("\\d+-\\d+");
+            worker.awaitLog(" parked as dead letter ", Duration.ofSeconds(10));
+            assertThat(worker.output().lines().filter(line -> line.contains(" parked as dead letter ")))
+                    .singleElement().asString()
+                    .contains("Task " + taskId + " parked as dead letter " + deadId + " after attempt 2: ")
+                    .doesNotContain(user).doesNotContain("parked-body-marker");
         } finally {
             s3.start();
         }
@@ -279,7 +290,8 @@ class PipelineIT {
             assertThat(replay.awaitExit(Duration.ofSeconds(60))).isZero();
             assertThat(replay.output()).contains("1 dead letter(s) replayed");
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> storedMarkers(List.of(user)).equals(List.of("parked")));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> storedMarkers(List.of(user)).equals(List.of("parked-body-marker")));
         assertThat(redis.cli("XLEN", "cg:dead").strip()).isEqualTo("0");
     }
 

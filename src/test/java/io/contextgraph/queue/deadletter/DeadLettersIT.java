@@ -188,6 +188,31 @@ class DeadLettersIT {
         assertThat(deadLetters.purgeUser("user-old", queue.enqueueDelete("user-old"))).isZero();
     }
 
+    /**
+     * operations.md: expiry removes at most 1000 per script call, and expire() calls again until a call removes
+     * fewer. 2500 expired uploads (written directly in the parked format, with IDs from 1970) take three calls
+     * (1000, 1000, 500); the parked delete after them stays.
+     */
+    @Test
+    void expiryRemovesAtMostAThousandPerScriptCallAndCallsUntilAllAreGone() {
+        // Loads the script (on an empty queue), so that every call counted below runs it.
+        assertThat(new DeadLetters(bed.link, bed.settings()).expire()).isZero();
+        QueueSettings settings = bed.settings();
+        DeadLetters deadLetters = new DeadLetters(bed.link, settings);
+        String dead = settings.keyPrefix() + "dead";
+        bed.server.cli("EVAL", "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '1-' .. i, 'type', "
+                + "'upload', 'user', 'user-' .. i, 'accepted', '1', 'order', '1-' .. i, 'reason', 'storage: down', "
+                + "'failed_at', '1') end redis.call('XADD', KEYS[1], '2-1', 'type', 'delete', 'user', 'user-del', "
+                + "'accepted', '2', 'order', '2-1', 'reason', 'storage: down', 'failed_at', '2')", "1", dead, "2500");
+        assertThat(bed.server.cli("XLEN", dead)).isEqualTo("2501");
+        long callsBefore = QueueTestBed.scriptCalls(bed.server);
+
+        assertThat(deadLetters.expire()).isEqualTo(2500);
+
+        assertThat(QueueTestBed.scriptCalls(bed.server) - callsBefore).as("1000, 1000, then 500").isEqualTo(3);
+        assertThat(bed.server.cli("XLEN", dead)).as("the parked delete never expires").isEqualTo("1");
+    }
+
     @Test
     void aCoveredUploadThatIsParkedQueuesItsDeleteAgain() {
         QueueSettings settings = bed.settings();
