@@ -180,6 +180,8 @@ class ApiContractIT {
             assertThat(res.statusCode()).isEqualTo(200);
             assertThat(res.headers().allValues("Content-Type")).containsExactly("application/json");
             assertThat(JSON.readTree(res.body()).path("kty").asText()).isEqualTo("RSA");
+            // The key changes only when the operator rotates it: an hour in caches keeps rotation quick enough.
+            assertThat(res.headers().allValues("Cache-Control")).containsExactly("public, max-age=3600");
             assertCors(res, ApiPath.JWK.allowed, "GET /v1/jwk with keys");
             assertThat(res.headers().allValues("Strict-Transport-Security")).containsExactly(HSTS);
             assertThat(res.headers().map().keySet()).noneMatch(name -> name.equalsIgnoreCase("Set-Cookie"));
