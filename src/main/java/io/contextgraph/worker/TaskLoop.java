@@ -8,6 +8,7 @@ import io.contextgraph.queue.QueueStats;
 import io.contextgraph.queue.consume.Delivery;
 import io.contextgraph.queue.consume.TaskConsumer;
 import io.contextgraph.queue.deadletter.DeadLetters;
+import io.contextgraph.queue.redis.RetryPause;
 import io.contextgraph.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +85,7 @@ public final class TaskLoop implements AutoCloseable {
     }
 
     private void pollUntilStopped() {
-        OutagePause pause = new OutagePause();
+        RetryPause pause = new RetryPause();
         boolean outageReported = false;
         boolean backlog = false;
         while (running.get()) {

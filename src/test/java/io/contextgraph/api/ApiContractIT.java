@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contextgraph.crypto.RsaKeys;
 import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RawHttp;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.Uploads;
@@ -27,7 +28,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -306,10 +306,14 @@ class ApiContractIT {
         return Long.parseLong(redis.cli("XLEN", "cg:deletes").strip());
     }
 
-    /** An answer read from a socket: status, headers by lower-case name (the last of each), body. */
-    private record RawAnswer(int status, Map<String, String> headers, String body) {
-        String header(String lowerCaseName) {
-            return headers.get(lowerCaseName);
+    /** An answer read from a socket: its head and its body. */
+    private record RawAnswer(RawHttp.Head head, String body) {
+        int status() {
+            return head.status();
+        }
+
+        String header(String name) {
+            return head.header(name);
         }
     }
 
@@ -321,22 +325,9 @@ class ApiContractIT {
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (head.indexOf("\r\n\r\n") < 0) {
-                int b = in.read();
-                assertThat(b).as("connection closed within the answer's head: " + head).isNotNegative();
-                head.append((char) b);
-            }
-            String[] lines = head.toString().strip().split("\r\n");
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (String line : Arrays.asList(lines).subList(1, lines.length)) {
-                int colon = line.indexOf(':');
-                String name = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-                headers.put(name, line.substring(colon + 1).strip());
-            }
-            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-            String body = new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
-            return new RawAnswer(Integer.parseInt(lines[0].split(" ")[1]), headers, body);
+            RawHttp.Head head = RawHttp.readHead(in);
+            assertThat(head.status()).as("an answer's head: " + head.statusLine()).isPositive();
+            return new RawAnswer(head, RawHttp.readBody(in, head));
         }
     }
 }

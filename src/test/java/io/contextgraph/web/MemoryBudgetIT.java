@@ -2,6 +2,7 @@ package io.contextgraph.web;
 
 import io.contextgraph.testing.HostileBodies;
 import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RawHttp;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.Uploads;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -101,31 +100,12 @@ class MemoryBudgetIT {
             } catch (IOException closedAfterAnEarlyAnswer) {
                 // a bomb's 413 may close the connection once the discard bound is reached: the answer is read below
             }
-            String head = readHead(socket.getInputStream());
-            String line = head.lines().findFirst().orElse("");
-            if (!line.startsWith("HTTP/1.1 ") || line.length() < 12) {
-                return new Answer("no answer: '" + line + "'", null);
+            RawHttp.Head head = RawHttp.readHead(socket.getInputStream());
+            if (head.status() == 0) {
+                return new Answer("no answer: '" + head.statusLine() + "'", null);
             }
-            String retryAfter = head.lines().skip(1)
-                    .filter(header -> header.toLowerCase(Locale.ROOT).startsWith("retry-after:"))
-                    .map(header -> header.substring("retry-after:".length()).strip()).findFirst().orElse(null);
-            return new Answer(line.substring(9, 12), retryAfter);
+            return new Answer(Integer.toString(head.status()), head.header("Retry-After"));
         }
-    }
-
-    /** The status line and headers, up to the blank line (or as much as came before the connection closed). */
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.write(b);
-            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] largeDocument() {

@@ -25,7 +25,6 @@ import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -63,8 +62,6 @@ import org.slf4j.LoggerFactory;
 public final class RedisLink implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
-    private static final long FIRST_RETRY_DELAY_MS = 100;
-    private static final long MAX_RETRY_DELAY_MS = 2_000;
     /** Slack on top of Lettuce's own command timeout before the caller gives up waiting. */
     private static final long AWAIT_SLACK_MS = 500;
     private static final int MAX_ERROR_LENGTH = 200;
@@ -104,11 +101,8 @@ public final class RedisLink implements AutoCloseable {
                 // TLS handshake can take longer than a command may. Commands keep their own timeout (CommandTimeouts).
                 .withTimeout(connectTimeout(settings));
         settings.password().ifPresent(password -> uri.withPassword(password.toCharArray()));
-        // Lettuce's default reconnect back-off grows to 30 s: after a long outage the service would keep answering 503
-        // for up to 30 s with Redis back. Cap it like the initial connection loop.
         this.resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(FIRST_RETRY_DELAY_MS),
-                        Duration.ofMillis(MAX_RETRY_DELAY_MS), 2, TimeUnit.MILLISECONDS))
+                .reconnectDelay(RetryPause.forReconnects())
                 .nettyCustomizer(new NettyCustomizer() {
                     // Many request threads write to one shared connection; Lettuce flushes after every
                     // command. Consolidating flushes that arrive together cuts one syscall per command.
@@ -582,10 +576,10 @@ public final class RedisLink implements AutoCloseable {
     }
 
     private void connectUntilConnected() {
-        long delayMs = FIRST_RETRY_DELAY_MS;
+        RetryPause pause = new RetryPause();
         while (!closed && connection == null) {
             try {
-                Thread.sleep(delayMs);
+                Thread.sleep(pause.next());
             } catch (InterruptedException e) {
                 return;
             }
@@ -596,7 +590,6 @@ public final class RedisLink implements AutoCloseable {
                 runFirstConnectHookInBackground();
                 return;
             }
-            delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
         }
     }
 
