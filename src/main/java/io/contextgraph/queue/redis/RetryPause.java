@@ -16,7 +16,7 @@ public final class RetryPause {
 
     private Duration next = FIRST;
 
-    /** The same bounds, for Lettuce's reconnects. */
+    /** The same bounds for Lettuce's reconnects (its exponential delay stays at 100 ms for a few attempts first). */
     static Delay forReconnects() {
         return Delay.exponential(FIRST, MAX, 2, TimeUnit.MILLISECONDS);
     }
