@@ -6,31 +6,29 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pause before trying Redis again: from 100 ms, doubling up to 2 s. Every retry keeps to these bounds (the
- * first connection, Lettuce's reconnects, a worker's polls), so the service works again within 2 s of Redis being
- * back; Lettuce's own default grows to 30 s.
+ * The pause before trying Redis again, between 100 ms and 2 s (Lettuce's exponential delay: 100 ms for the first
+ * attempts, then doubling). Every retry keeps to it (the first connection, Lettuce's reconnects, a worker's polls),
+ * so the service works again within 2 s of Redis being back; Lettuce's own default grows to 30 s.
  */
 public final class RetryPause {
-    static final Duration FIRST = Duration.ofMillis(100);
-    static final Duration MAX = Duration.ofSeconds(2);
+    private static final Duration FIRST = Duration.ofMillis(100);
+    private static final Duration MAX = Duration.ofSeconds(2);
 
-    private Duration next = FIRST;
+    private final Delay delay = forReconnects();
+    private long attempt;
 
-    /** The same bounds for Lettuce's reconnects (its exponential delay stays at 100 ms for a few attempts first). */
+    /** For Lettuce's reconnects. */
     static Delay forReconnects() {
         return Delay.exponential(FIRST, MAX, 2, TimeUnit.MILLISECONDS);
     }
 
-    /** The pause to make now; the one after it is twice as long, up to 2 s. */
+    /** The pause to make before the next attempt. */
     public Duration next() {
-        Duration now = next;
-        Duration doubled = next.multipliedBy(2);
-        next = doubled.compareTo(MAX) > 0 ? MAX : doubled;
-        return now;
+        return delay.createDelay(++attempt);
     }
 
     /** Redis answered: the next outage starts again from the first pause. */
     public void reset() {
-        next = FIRST;
+        attempt = 0;
     }
 }
