@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -23,35 +24,25 @@ final class Env {
 
     /** Empty strings count as unset: a deployment template often exports VAR="". */
     Optional<String> text(String name) {
-        String value = values.get(name);
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        return Optional.of(value.strip());
+        return Optional.ofNullable(values.get(name)).filter(value -> !value.isBlank()).map(String::strip);
     }
 
     String text(String name, String fallback) {
         return text(name).orElse(fallback);
     }
 
-    String required(String name, String why) {
-        return text(name).orElseThrow(() -> new ConfigException(name, "is required " + why));
-    }
-
     int integer(String name, int fallback, int min, int max) {
-        Optional<String> raw = text(name);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw.get());
-            if (value < min || value > max) {
-                throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + value);
+        return text(name).map(raw -> {
+            try {
+                int value = Integer.parseInt(raw);
+                if (value < min || value > max) {
+                    throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + value);
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                throw new ConfigException(name, "must be a whole number, got \"" + printable(raw) + "\"");
             }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(name, "must be a whole number, got \"" + printable(raw.get()) + "\"");
-        }
+        }).orElse(fallback);
     }
 
     int port(String name, int fallback) {
@@ -59,15 +50,11 @@ final class Env {
     }
 
     boolean flag(String name, boolean fallback) {
-        Optional<String> raw = text(name);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        return switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+        return text(name).map(raw -> switch (raw.toLowerCase(Locale.ROOT)) {
             case "1", "true", "yes", "on" -> true;
             case "0", "false", "no", "off" -> false;
-            default -> throw new ConfigException(name, "must be true or false, got \"" + printable(raw.get()) + "\"");
-        };
+            default -> throw new ConfigException(name, "must be true or false, got \"" + printable(raw) + "\"");
+        }).orElse(fallback);
     }
 
     Duration duration(String name, Duration fallback, Duration min, Duration max) {
@@ -76,85 +63,75 @@ final class Env {
 
     /** A duration that may be left unset, which means something of its own (e.g. "keep forever"). */
     Optional<Duration> optionalDuration(String name, Duration min, Duration max) {
-        Optional<String> raw = text(name);
-        if (raw.isEmpty()) {
-            return Optional.empty();
-        }
-        Matcher m = DURATION.matcher(raw.get());
-        if (!m.matches()) {
-            throw new ConfigException(name, "must be a duration such as 500ms, 30s, 5m, 2h or 1d, got \""
-                    + printable(raw.get()) + "\"");
-        }
-        long amount = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        Duration value = switch (unit) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            case "d" -> Duration.ofDays(amount);
-            default -> Duration.ofSeconds(amount);
-        };
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + raw.get());
-        }
-        return Optional.of(value);
+        return text(name).map(raw -> {
+            Matcher m = DURATION.matcher(raw);
+            if (!m.matches()) {
+                throw new ConfigException(name, "must be a duration such as 500ms, 30s, 5m, 2h or 1d, got \""
+                        + printable(raw) + "\"");
+            }
+            long amount = Long.parseLong(m.group(1));
+            Duration value = switch (m.group(2) == null ? "s" : m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
+                default -> Duration.ofSeconds(amount);
+            };
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new ConfigException(name, "must be between " + min + " and " + max + ", got " + raw);
+            }
+            return value;
+        });
     }
 
     /** One of {@code allowed} (compared case-insensitively), as listed there. */
     Optional<String> oneOf(String name, List<String> allowed) {
-        Optional<String> raw = text(name);
-        if (raw.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(allowed.stream().filter(value -> value.equalsIgnoreCase(raw.get())).findFirst()
-                .orElseThrow(() -> new ConfigException(name, "must be " + String.join(", ", allowed.subList(0, allowed.size() - 1))
-                        + " or " + allowed.getLast() + ", got \"" + printable(raw.get()) + "\"")));
+        return text(name).map(raw -> allowed.stream().filter(value -> value.equalsIgnoreCase(raw)).findFirst()
+                .orElseThrow(() -> new ConfigException(name, "must be "
+                        + String.join(", ", allowed.subList(0, allowed.size() - 1)) + " or " + allowed.getLast()
+                        + ", got \"" + printable(raw) + "\"")));
     }
 
     /** A byte count: a whole number, optionally followed by KiB, MiB or GiB (e.g. 268435456, 256MiB). */
     long byteCount(String name, long fallback, long min, long max) {
-        Optional<String> raw = text(name);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        Matcher m = BYTES.matcher(raw.get());
-        if (!m.matches()) {
-            throw new ConfigException(name, "must be a number of bytes such as 67108864 or 64MiB, got \""
-                    + printable(raw.get()) + "\"");
-        }
-        int shift = switch (m.group(2) == null ? "" : m.group(2)) {
-            case "KiB" -> 10;
-            case "MiB" -> 20;
-            case "GiB" -> 30;
-            default -> 0;
-        };
-        long amount;
-        try {
-            amount = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
-        } catch (ArithmeticException | NumberFormatException e) {
-            throw new ConfigException(name, "is too large: " + printable(raw.get()));
-        }
-        if (amount < min || amount > max) {
-            throw new ConfigException(name, "must be between " + min + " and " + max + " bytes, got " + raw.get());
-        }
-        return amount;
+        return text(name).map(raw -> {
+            Matcher m = BYTES.matcher(raw);
+            if (!m.matches()) {
+                throw new ConfigException(name, "must be a number of bytes such as 67108864 or 64MiB, got \""
+                        + printable(raw) + "\"");
+            }
+            int shift = switch (m.group(2) == null ? "" : m.group(2)) {
+                case "KiB" -> 10;
+                case "MiB" -> 20;
+                case "GiB" -> 30;
+                default -> 0;
+            };
+            long amount;
+            try {
+                amount = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new ConfigException(name, "is too large: " + printable(raw));
+            }
+            if (amount < min || amount > max) {
+                throw new ConfigException(name, "must be between " + min + " and " + max + " bytes, got " + raw);
+            }
+            return amount;
+        }).orElse(fallback);
     }
 
     Optional<URI> httpUri(String name) {
-        Optional<String> raw = text(name);
-        if (raw.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            URI uri = new URI(raw.get());
-            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-                    || uri.getHost() == null) {
-                throw new ConfigException(name, "must be an http(s) URL with a host");
+        return text(name).map(raw -> {
+            try {
+                URI uri = new URI(raw);
+                if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                        || uri.getHost() == null) {
+                    throw new ConfigException(name, "must be an http(s) URL with a host");
+                }
+                return uri;
+            } catch (URISyntaxException e) {
+                throw new ConfigException(name, "is not a valid URL");
             }
-            return Optional.of(uri);
-        } catch (URISyntaxException e) {
-            throw new ConfigException(name, "is not a valid URL");
-        }
+        });
     }
 
     Optional<Path> path(String name) {

@@ -14,9 +14,9 @@ public final class SettingsLoader {
     /** Upload bodies are limited to 10 MiB (SPEC); the worker never needs more per task. */
     public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
     /** QUEUE_SHARDS in cluster mode when unset. */
-    public static final int DEFAULT_CLUSTER_SHARDS = 16;
+    private static final int DEFAULT_CLUSTER_SHARDS = 16;
     /** The most shards QUEUE_SHARDS may ask for (the queue package's own bound). */
-    public static final int MAX_SHARDS = 1024;
+    private static final int MAX_SHARDS = 1024;
 
     private SettingsLoader() {
     }
@@ -89,7 +89,7 @@ public final class SettingsLoader {
                 env.duration("FORGET_MARKER_TTL", Duration.ofDays(30), Duration.ofMinutes(1), Duration.ofDays(3650)),
                 env.duration("UPLOAD_DEDUP_WINDOW", Duration.ofHours(24), Duration.ZERO, Duration.ofDays(365)),
                 env.duration("DEAD_LETTER_RETENTION", Duration.ofDays(14), Duration.ofSeconds(1), Duration.ofDays(3650)),
-                // Enough shards to spread over the masters of a large cluster; one on a single node, as before.
+                // Enough shards to spread over the masters of a large cluster; one on a single node.
                 env.integer("QUEUE_SHARDS", redis.cluster() ? DEFAULT_CLUSTER_SHARDS : 1, 1, MAX_SHARDS));
         if (queue.retryDelay().compareTo(queue.visibilityTimeout()) >= 0) {
             throw new ConfigException("QUEUE_RETRY_DELAY", "must be shorter than QUEUE_VISIBILITY_TIMEOUT");
@@ -115,14 +115,10 @@ public final class SettingsLoader {
      * UPLOAD_DEDUP_WINDOW. A worker also refuses to store an upload older than the marker TTL (it could no longer be
      * judged), so a shorter TTL would drop uploads instead of protecting deletes.
      */
-    static Duration minimumForgetMarkerTtl(Settings.Queue queue) {
+    private static void checkForgetMarkerTtl(Settings.Queue queue) {
         Duration deliveries = queue.visibilityTimeout().multipliedBy(queue.maxAttempts() + 2L);
         Duration processing = queue.deadLetterRetention().plus(deliveries);
-        return processing.compareTo(queue.dedupWindow()) >= 0 ? processing : queue.dedupWindow();
-    }
-
-    private static void checkForgetMarkerTtl(Settings.Queue queue) {
-        Duration minimum = minimumForgetMarkerTtl(queue);
+        Duration minimum = processing.compareTo(queue.dedupWindow()) >= 0 ? processing : queue.dedupWindow();
         if (queue.forgetMarkerTtl().compareTo(minimum) <= 0) {
             throw new ConfigException("FORGET_MARKER_TTL", "must be longer than DEAD_LETTER_RETENTION + "
                     + "(QUEUE_MAX_ATTEMPTS + 2) x QUEUE_VISIBILITY_TIMEOUT and than UPLOAD_DEDUP_WINDOW (is "
