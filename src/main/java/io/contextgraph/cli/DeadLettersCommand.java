@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** {@code contextgraph dead-letters list|replay}: inspect and replay tasks that failed every retry. */
@@ -32,7 +33,7 @@ final class DeadLettersCommand {
     private static final Pattern STREAM_ID = Pattern.compile("(\\d{1,4}/)?\\d{1,19}-\\d{1,19}");
 
     /** Opens Redis with the same settings as the roles, waiting briefly for it to answer. */
-    static <T> T withDeadLetters(java.util.function.Function<DeadLetters, T> action) {
+    private static <T> T withDeadLetters(Function<DeadLetters, T> action) {
         Settings settings = SettingsLoader.load(Role.ADMIN, System.getenv());
         Settings.Redis r = settings.redis();
         String host = r.host();
@@ -78,14 +79,13 @@ final class DeadLettersCommand {
         }
     }
 
-    static int guarded(PrintStream err, Callable<Integer> body) {
+    private static int guarded(Callable<Integer> body) {
         try {
             return body.call();
         } catch (ConfigException e) {
-            err.println("contextgraph: configuration error: " + e.getMessage());
-            return RoleRunner.CONFIG_ERROR;
+            return RoleRunner.configError(e.getMessage());
         } catch (Exception e) {
-            err.println("contextgraph: " + e.getMessage());
+            System.err.println("contextgraph: " + e.getMessage());
             return 1;
         }
     }
@@ -99,7 +99,7 @@ final class DeadLettersCommand {
 
         @Override
         public Integer call() {
-            return guarded(System.err, () -> {
+            return guarded(() -> {
                 // Read inside withDeadLetters, printed after it: while Redis is in use, System.out carries log lines.
                 Listing listing = withDeadLetters(dead -> new Listing(dead.waitingUploads(), dead.waitingDeletes(),
                         dead.list(TaskType.DELETE, limit), dead.list(TaskType.UPLOAD, limit)));
@@ -152,7 +152,7 @@ final class DeadLettersCommand {
                         + "(e.g. 1764000000000-0, or 3/1764000000000-0 with QUEUE_SHARDS above 1)");
                 return RoleRunner.CONFIG_ERROR;
             }
-            return guarded(System.err, () -> {
+            return guarded(() -> {
                 int replayed = withDeadLetters(dead -> dead.replay(Optional.ofNullable(id)));
                 if (id != null && replayed == 0) {
                     System.err.println("contextgraph: no dead letter with id " + id

@@ -1,11 +1,13 @@
 package io.contextgraph.cli;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import redis.embedded.RedisServer;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -14,14 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The standalone role's own Redis (a redis-server binary shipped inside a library jar), on
  * loopback only, with an append-only file in its own folder (beside the data folder, see {@link StandaloneState}) so
  * that queued uploads survive a restart of the process.
  */
-final class EmbeddedRedis implements AutoCloseable {
+final class EmbeddedRedis implements Closeable {
     /** How long a JVM shutdown waits for {@link #close()} before Redis is stopped anyway. */
     private static final Duration ORDERLY_STOP_LIMIT = Duration.ofMinutes(2);
 
@@ -41,7 +42,7 @@ final class EmbeddedRedis implements AutoCloseable {
         this.keeper = Thread.ofPlatform().daemon().name("embedded-redis").start(() -> {
             synchronized (server) {
                 held.countDown();
-                awaitUninterruptibly(closing);
+                Uninterruptibles.awaitUninterruptibly(closing); // only close() or the shutdown limit ends the wait
                 try {
                     server.stop();
                 } catch (IOException e) {
@@ -51,11 +52,7 @@ final class EmbeddedRedis implements AutoCloseable {
         });
         held.await();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
-            try {
-                closing.await(ORDERLY_STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS); // a role that never closes
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Uninterruptibles.awaitUninterruptibly(closing, ORDERLY_STOP_LIMIT); // a role that never closes
             closing.countDown();
         }));
     }
@@ -151,17 +148,6 @@ final class EmbeddedRedis implements AutoCloseable {
         }
         if (stopFailure != null) {
             throw stopFailure;
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        while (true) {
-            try {
-                latch.await();
-                return;
-            } catch (InterruptedException e) {
-                // only close() or the shutdown limit ends the wait
-            }
         }
     }
 }

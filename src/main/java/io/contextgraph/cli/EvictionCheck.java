@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * Checks Redis's eviction policy once connected (in cluster mode, of every master): a worker refuses to run on a Redis that may drop queued work (unless
@@ -23,26 +22,15 @@ final class EvictionCheck implements Runnable {
     private final RedisLink redis;
     private final ErrorReporter errors;
     private final boolean refuse;
-    private final Consumer<String> stop;
-    private final Thread startingThread = Thread.currentThread();
-    private volatile boolean startupDone;
 
-    /**
-     * @param refuse stop the process on an evicting policy (worker roles without REDIS_ALLOW_EVICTION)
-     * @param stop   stops the process with status 2 and the given line (used when Redis came up after start)
-     */
-    EvictionCheck(RedisLink redis, ErrorReporter errors, boolean refuse, Consumer<String> stop) {
+    /** @param refuse throw on an evicting policy (worker roles without REDIS_ALLOW_EVICTION) */
+    EvictionCheck(RedisLink redis, ErrorReporter errors, boolean refuse) {
         this.redis = redis;
         this.errors = errors;
         this.refuse = refuse;
-        this.stop = stop;
     }
 
-    /** From now on a refusal stops the running process instead of failing its start (called on the starting thread). */
-    void startupDone() {
-        startupDone = true;
-    }
-
+    /** @throws ConfigException when refusing a master's evicting policy */
     @Override
     public void run() {
         List<String> masters;
@@ -84,13 +72,9 @@ final class EvictionCheck implements Runnable {
                     .log("WARNING: " + problem + " (running anyway)");
             return;
         }
-        LOG.atError().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name)
-                .log(problem + " (or set " + VARIABLE + "=true to run anyway)");
-        errors.report(new IllegalStateException("startup check failed: " + problem), "startup check failed: redis policy");
         String line = problem + " (or set " + VARIABLE + "=true to run anyway)";
-        if (!startupDone && Thread.currentThread() == startingThread) {
-            throw new ConfigException(VARIABLE, line); // Redis answered at start: fail the start itself
-        }
-        stop.accept(VARIABLE + ": " + line);
+        LOG.atError().addKeyValue("type", "startup.redis_policy").addKeyValue("policy", name).log(line);
+        errors.report(new IllegalStateException("startup check failed: " + problem), "startup check failed: redis policy");
+        throw new ConfigException(VARIABLE, line);
     }
 }

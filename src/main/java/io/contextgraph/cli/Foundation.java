@@ -1,5 +1,6 @@
 package io.contextgraph.cli;
 
+import io.contextgraph.config.ConfigException;
 import io.contextgraph.config.Role;
 import io.contextgraph.config.Settings;
 import io.contextgraph.observability.ErrorReporter;
@@ -10,13 +11,15 @@ import io.contextgraph.web.VersionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * What every role needs: error reports, metrics and the Redis link, started in that order so that a
  * failed Redis startup check is both logged and reported, and closed in reverse order.
  */
-final class Foundation implements AutoCloseable {
+final class Foundation implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Foundation.class);
 
     final Settings settings;
@@ -43,14 +46,20 @@ final class Foundation implements AutoCloseable {
         });
         // Workers refuse a Redis that may evict queued work; the web role must keep answering health checks, so warns.
         boolean refuse = settings.role() != Role.WEB && !settings.redis().allowEviction();
-        EvictionCheck evictionCheck = new EvictionCheck(redis, errors, refuse, stop);
-        ReplicaCheck replicaCheck = new ReplicaCheck(redis, settings.role() == Role.WORKER ? 0
-                : settings.redis().minReplicas());
-        ShardCountCheck shardCheck = new ShardCountCheck(redis, queue, stop);
+        List<Runnable> checks = List.of(new ShardCountCheck(redis, queue), new EvictionCheck(redis, errors, refuse),
+                new ReplicaCheck(redis, settings.role() == Role.WORKER ? 0 : settings.redis().minReplicas()));
+        Thread starting = Thread.currentThread();
         redis.onFirstConnect(() -> {
-            shardCheck.run();
-            evictionCheck.run();
-            replicaCheck.run();
+            for (Runnable check : checks) {
+                try {
+                    check.run();
+                } catch (ConfigException refusal) {
+                    if (Thread.currentThread() == starting) {
+                        throw refusal; // Redis answered at start: fail the start itself
+                    }
+                    stop.accept(refusal.getMessage()); // Redis came up later, on the connector's thread
+                }
+            }
         });
         LOG.atInfo().addKeyValue("type", "startup").addKeyValue("role", role)
                 .addKeyValue("version", version.version()).log("starting");
@@ -60,8 +69,6 @@ final class Foundation implements AutoCloseable {
             close();
             throw e;
         }
-        evictionCheck.startupDone();
-        shardCheck.startupDone();
     }
 
     Foundation(Settings settings, String role, Consumer<String> stop) {

@@ -4,6 +4,7 @@ import io.contextgraph.observability.Metrics;
 import io.contextgraph.queue.ingest.TaskQueue;
 
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * The {@code queue.length} gauges: the total, and with more than one shard one per shard tagged {@code shard:N}. All
@@ -33,11 +34,7 @@ final class QueueLengthGauges {
     }
 
     private long total() {
-        long total = 0;
-        for (long length : lengths()) {
-            total += length;
-        }
-        return total;
+        return Arrays.stream(lengths()).sum();
     }
 
     private long shard(int shard) {

@@ -1,5 +1,6 @@
 package io.contextgraph.cli;
 
+import com.google.common.io.Closer;
 import io.contextgraph.config.ConfigException;
 import io.contextgraph.config.Role;
 import io.contextgraph.config.Settings;
@@ -8,6 +9,7 @@ import io.contextgraph.observability.Logging;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -21,27 +23,20 @@ final class RoleRunner {
 
     interface Starter {
         /**
-         * @param stop asks the running role to stop with {@link #CONFIG_ERROR} after printing one line (for problems
-         *             found after start, e.g. a Redis that came up with an evicting policy)
+         * @param stop   asks the running role to stop with {@link #CONFIG_ERROR} after printing one line (for problems
+         *               found after start, e.g. a Redis that came up with an evicting policy)
+         * @param opened takes what the role opens; closed in reverse order, on a failed start as on a stop
          */
-        AutoCloseable start(Settings settings, Consumer<String> stop) throws Exception;
+        void start(Settings settings, Consumer<String> stop, Closer opened) throws Exception;
     }
 
     private RoleRunner() {
     }
 
-    /** Starts a role on top of its foundation; if starting fails, the foundation is closed again. */
-    static AutoCloseable onTopOf(Foundation base, java.util.concurrent.Callable<AutoCloseable> role) throws Exception {
-        try {
-            AutoCloseable started = role.call();
-            return () -> {
-                started.close();
-                base.close();
-            };
-        } catch (Exception e) {
-            base.close();
-            throw e;
-        }
+    /** Prints the one line a configuration problem stops the process with. */
+    static int configError(String problem) {
+        System.err.println("contextgraph: configuration error: " + problem);
+        return CONFIG_ERROR;
     }
 
     static int run(Role role, Starter starter) {
@@ -49,8 +44,7 @@ final class RoleRunner {
         try {
             settings = SettingsLoader.load(role, System.getenv());
         } catch (ConfigException e) {
-            System.err.println("contextgraph: configuration error: " + e.getMessage());
-            return CONFIG_ERROR;
+            return configError(e.getMessage());
         }
         Logging.install();
         Logger log = LoggerFactory.getLogger(RoleRunner.class);
@@ -58,18 +52,24 @@ final class RoleRunner {
         AtomicInteger status = new AtomicInteger(0);
         Consumer<String> stop = line -> {
             if (status.compareAndSet(0, CONFIG_ERROR)) {
-                System.err.println("contextgraph: configuration error: " + line);
+                configError(line);
                 signal.request();
             }
         };
-        AutoCloseable running;
+        Closer opened = Closer.create();
         try {
-            running = starter.start(settings, stop);
-        } catch (ConfigException e) {
-            System.err.println("contextgraph: configuration error: " + e.getMessage());
-            signal.stopped();
-            return CONFIG_ERROR;
+            starter.start(settings, stop, opened);
         } catch (Exception e) {
+            try {
+                opened.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            if (e instanceof ConfigException) {
+                configError(e.getMessage());
+                signal.stopped();
+                return CONFIG_ERROR;
+            }
             log.atError().addKeyValue("type", "startup.failed").setCause(e).log("could not start");
             Logging.flushAndStop();
             signal.stopped();
@@ -78,7 +78,7 @@ final class RoleRunner {
         try {
             signal.awaitRequest();
             log.atInfo().addKeyValue("type", "shutdown").log("stopping");
-            running.close();
+            opened.close();
         } catch (Exception e) {
             log.atError().addKeyValue("type", "shutdown.failed").setCause(e).log("did not stop cleanly");
         } finally {

@@ -8,8 +8,6 @@ import io.contextgraph.queue.redis.RedisLink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.function.Consumer;
-
 /**
  * Once connected, records QUEUE_SHARDS in Redis or checks it against the recorded count: a role with another count
  * would look for users' tasks and forget markers in the wrong shards. A mismatch stops the role with status 2.
@@ -20,22 +18,13 @@ final class ShardCountCheck implements Runnable {
 
     private final ShardCount count;
     private final int configured;
-    private final Consumer<String> stop;
-    private final Thread startingThread = Thread.currentThread();
-    private volatile boolean startupDone;
 
-    /** @param stop stops the process with status 2 and the given line (used when Redis came up after start) */
-    ShardCountCheck(RedisLink redis, QueueSettings queue, Consumer<String> stop) {
+    ShardCountCheck(RedisLink redis, QueueSettings queue) {
         this.count = new ShardCount(redis, queue);
         this.configured = queue.shards().count();
-        this.stop = stop;
     }
 
-    /** From now on a mismatch stops the running process instead of failing its start. */
-    void startupDone() {
-        startupDone = true;
-    }
-
+    /** @throws ConfigException on a mismatch */
     @Override
     public void run() {
         int recorded;
@@ -53,10 +42,7 @@ final class ShardCountCheck implements Runnable {
         String line = mismatch(configured, recorded, count.keyName());
         LOG.atError().addKeyValue("type", "startup.queue_shards").addKeyValue("shards", configured)
                 .addKeyValue("recorded", recorded).log(VARIABLE + " " + line);
-        if (!startupDone && Thread.currentThread() == startingThread) {
-            throw new ConfigException(VARIABLE, line);
-        }
-        stop.accept(VARIABLE + ": " + line);
+        throw new ConfigException(VARIABLE, line);
     }
 
     static String mismatch(int configured, int recorded, String key) {

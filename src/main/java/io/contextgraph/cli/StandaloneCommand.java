@@ -9,8 +9,6 @@ import picocli.CommandLine.Command;
 
 import java.nio.file.Path;
 import java.security.interfaces.RSAPublicKey;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -26,70 +24,35 @@ import java.util.concurrent.Callable;
 final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return RoleRunner.run(Role.STANDALONE, (settings, stop) -> {
+        return RoleRunner.run(Role.STANDALONE, (settings, stop, opened) -> {
             WebRole.requirePortFree(settings.web().port()); // before Redis and the worker start
-            // Closed in reverse order of opening, on a failed start as on a stop.
-            Deque<AutoCloseable> opened = new ArrayDeque<>();
-            try {
-                boolean usesDataDir = settings.redis().embedded() || !settings.storage().usesS3();
-                StandaloneState state = usesDataDir ? StandaloneState.lock(settings.storage().dataDir()) : null;
-                if (state != null) {
-                    opened.push(state);
+            boolean usesDataDir = settings.redis().embedded() || !settings.storage().usesS3();
+            StandaloneState state = usesDataDir ? StandaloneState.lock(settings.storage().dataDir()) : null;
+            opened.register(state);
+            EmbeddedRedis embedded = null;
+            if (settings.redis().embedded()) {
+                Path redisFolder = state.redisFolder();
+                Optional<StandaloneState.RedisAddress> leftOver = state.leftOverRedis();
+                if (leftOver.isPresent() && EmbeddedRedis.stopLeftOver(leftOver.get().port(), redisFolder)) {
+                    LoggerFactory.getLogger(StandaloneCommand.class).atWarn()
+                            .addKeyValue("type", "standalone.redis.left_over")
+                            .log("stopped the embedded Redis that a killed standalone had left running");
                 }
-                EmbeddedRedis embedded = null;
-                if (settings.redis().embedded()) {
-                    Path redisFolder = state.redisFolder();
-                    Optional<StandaloneState.RedisAddress> leftOver = state.leftOverRedis();
-                    if (leftOver.isPresent() && EmbeddedRedis.stopLeftOver(leftOver.get().port(), redisFolder)) {
-                        LoggerFactory.getLogger(StandaloneCommand.class).atWarn()
-                                .addKeyValue("type", "standalone.redis.left_over")
-                                .log("stopped the embedded Redis that a killed standalone had left running");
-                    }
-                    embedded = EmbeddedRedis.start(redisFolder);
-                    opened.push(embedded);
-                    state.publishRedis(embedded.port());
-                }
-                Foundation base = embedded == null
-                        ? new Foundation(settings, "standalone", stop)
-                        : new Foundation(settings, "standalone", "127.0.0.1", embedded.port(), stop);
-                opened.push(base);
-                ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
-                WorkerRole worker = new WorkerRole(base, store).start();
-                opened.push(worker);
-                WebRole web = new WebRole(base, publicKey(settings)).start();
-                opened.push(web);
-                LoggerFactory.getLogger(StandaloneCommand.class).atInfo().addKeyValue("type", "standalone.started")
-                        .addKeyValue("storage", store.describe())
-                        .addKeyValue("redis", embedded == null ? "configured" : "embedded")
-                        .log("standalone: web and worker running");
-                return () -> closeAll(opened);
-            } catch (Exception e) {
-                try {
-                    closeAll(opened);
-                } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
+                embedded = opened.register(EmbeddedRedis.start(redisFolder));
+                state.publishRedis(embedded.port());
             }
+            Foundation base = opened.register(embedded == null
+                    ? new Foundation(settings, "standalone", stop)
+                    : new Foundation(settings, "standalone", "127.0.0.1", embedded.port(), stop));
+            Stores.requireRegion(settings.storage());
+            ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
+            opened.register(new WorkerRole(base, store, WorkerRole.blocklist(settings)).start());
+            opened.register(new WebRole(base, publicKey(settings)).start());
+            LoggerFactory.getLogger(StandaloneCommand.class).atInfo().addKeyValue("type", "standalone.started")
+                    .addKeyValue("storage", store.describe())
+                    .addKeyValue("redis", embedded == null ? "configured" : "embedded")
+                    .log("standalone: web and worker running");
         });
-    }
-
-    private static void closeAll(Deque<AutoCloseable> opened) throws Exception {
-        Exception first = null;
-        while (!opened.isEmpty()) {
-            try {
-                opened.pop().close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
     }
 
     /** With only a private key, the public half is derived from it. */

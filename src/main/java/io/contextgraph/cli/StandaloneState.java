@@ -4,6 +4,7 @@ import io.contextgraph.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -24,7 +25,7 @@ import java.util.Optional;
  * embedded Redis servers on one append-only file), the embedded Redis's folder, and that Redis's address for
  * {@code dead-letters}.
  */
-final class StandaloneState implements AutoCloseable {
+final class StandaloneState implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneState.class);
     static final String LOCK = "lock";
     static final String REDIS_ADDRESS = "redis.address";

@@ -28,15 +28,15 @@ final class Stores {
             local.startRetentionSweeps();
             return local;
         }
-        requireRegion(storage);
         S3Options options = new S3Options(storage.endpoint(), storage.checksumsWhenRequired(), Duration.ofSeconds(30),
                 Math.max(50, concurrency * 2));
         return new S3ObjectStore(S3Clients.create(options), storage.bucket().get(), storage.multipartThreshold(), PART_SIZE);
     }
 
     /**
-     * AWS S3 needs a region, found the way the SDK finds it (AWS_REGION, the aws.region property, the AWS profile,
-     * the instance metadata); without one the SDK would fail only when the client is built. An S3_ENDPOINT needs none.
+     * Called before {@link #open}: AWS S3 needs a region, found the way the SDK finds it (AWS_REGION, the aws.region
+     * property, the AWS profile, the instance metadata); without one the SDK would fail only when the client is built.
+     * An S3_ENDPOINT needs none.
      */
     static void requireRegion(Settings.Storage storage) {
         if (storage.bucket().isEmpty() || storage.endpoint().isPresent()) {

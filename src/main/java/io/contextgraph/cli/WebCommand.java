@@ -10,10 +10,10 @@ import java.util.concurrent.Callable;
 final class WebCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return RoleRunner.run(Role.WEB, (settings, stop) -> {
+        return RoleRunner.run(Role.WEB, (settings, stop, opened) -> {
             WebRole.requirePortFree(settings.web().port()); // before Redis and Sentry clients say anything
-            Foundation base = new Foundation(settings, "web", stop);
-            return RoleRunner.onTopOf(base, () -> new WebRole(base, WebRole.publicKey(settings.keys())).start());
+            Foundation base = opened.register(new Foundation(settings, "web", stop));
+            opened.register(new WebRole(base, WebRole.publicKey(settings.keys())).start());
         });
     }
 }

@@ -19,6 +19,7 @@ import io.contextgraph.web.RequestObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -27,7 +28,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Wires the web role: HTTP server, API, Dockerflow endpoints, on top of the shared foundation. */
-final class WebRole implements AutoCloseable {
+final class WebRole implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(WebRole.class);
 
     private final HttpServer server;
@@ -36,7 +37,6 @@ final class WebRole implements AutoCloseable {
 
     WebRole(Foundation base, Optional<RSAPublicKey> publicKey) {
         this.port = base.settings.web().port();
-        requirePortFree(port);
         this.keyId = publicKey.map(PublicJwk::thumbprint);
         TaskQueue queue = new TaskQueue(base.redis, base.queue);
         QueueStats stats = new QueueStats(base.redis, base.queue);
@@ -62,7 +62,10 @@ final class WebRole implements AutoCloseable {
         return this;
     }
 
-    /** Refuses a port another process listens on, before the server is built (Helidon would run on without it). */
+    /**
+     * Refuses a port another process listens on, before Redis and the server are built (Helidon would run on
+     * without it); the commands call it first thing.
+     */
     static void requirePortFree(int port) {
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);

@@ -13,15 +13,13 @@ import java.util.concurrent.Callable;
 final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return RoleRunner.run(Role.WORKER, (settings, stop) -> {
+        return RoleRunner.run(Role.WORKER, (settings, stop, opened) -> {
             // Settings that only a file or the SDK can judge, before any client (Redis, Sentry, S3) is built.
             Blocklist blocklist = WorkerRole.blocklist(settings);
             Stores.requireRegion(settings.storage());
-            Foundation base = new Foundation(settings, "worker", stop);
-            return RoleRunner.onTopOf(base, () -> {
-                ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
-                return new WorkerRole(base, store, blocklist).start();
-            });
+            Foundation base = opened.register(new Foundation(settings, "worker", stop));
+            ObjectStore store = Stores.open(settings.storage(), settings.worker().concurrency());
+            opened.register(new WorkerRole(base, store, blocklist).start());
         });
     }
 }

@@ -1,5 +1,6 @@
 package io.contextgraph.cli;
 
+import com.google.common.collect.Comparators;
 import io.contextgraph.config.ConfigException;
 import io.contextgraph.config.Settings;
 import io.contextgraph.crypto.JweDecryptor;
@@ -18,6 +19,7 @@ import io.contextgraph.worker.TaskLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.NoSuchFileException;
@@ -26,7 +28,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** Wires the worker role: queue consumer, data rules, decryption and storage. */
-final class WorkerRole implements AutoCloseable {
+final class WorkerRole implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRole.class);
 
     private final Foundation base;
@@ -34,12 +36,7 @@ final class WorkerRole implements AutoCloseable {
     private final TaskConsumer consumer;
     private final TaskLoop loop;
     private final DeadLetterExpiry expiry;
-    private final long maxInflightBytes;
-    private volatile Thread storageCheck;
-
-    WorkerRole(Foundation base, ObjectStore store) {
-        this(base, store, blocklist(base.settings));
-    }
+    private final Thread storageCheck;
 
     WorkerRole(Foundation base, ObjectStore store, Blocklist blocklist) {
         this.base = base;
@@ -58,17 +55,17 @@ final class WorkerRole implements AutoCloseable {
         this.loop = TaskLoop.create(consumer, decryptor, filter, store, deadLetters, stats,
                 base.metrics, base.errors, settings.worker().concurrency(), settings.worker().maxInflightBytes(),
                 settings.worker().maxBodyBytes(), settings.web().shutdownGrace());
-        this.maxInflightBytes = settings.worker().maxInflightBytes();
+        // The startup check must not block or stop the worker: S3 may come up later than we do.
+        this.storageCheck = Thread.ofVirtual().name("storage-check").unstarted(this::checkStorageUntilReachable);
     }
 
     WorkerRole start() {
-        // The startup check must not block or stop the worker: S3 may come up later than we do.
-        storageCheck = Thread.ofVirtual().name("storage-check").start(this::checkStorageUntilReachable);
+        storageCheck.start();
         loop.start();
         expiry.start();
         LOG.atInfo().addKeyValue("type", "worker.started").addKeyValue("storage", store.describe())
-                .addKeyValue("concurrency", loop.concurrency()).addKeyValue("max_inflight_bytes", maxInflightBytes)
-                .log("worker started");
+                .addKeyValue("concurrency", loop.concurrency())
+                .addKeyValue("max_inflight_bytes", base.settings.worker().maxInflightBytes()).log("worker started");
         return this;
     }
 
@@ -96,7 +93,7 @@ final class WorkerRole implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : pause.multipliedBy(2);
+            pause = Comparators.min(pause.multipliedBy(2), Duration.ofSeconds(30));
         }
     }
 
@@ -141,10 +138,7 @@ final class WorkerRole implements AutoCloseable {
 
     @Override
     public void close() {
-        Thread check = storageCheck;
-        if (check != null) {
-            check.interrupt();
-        }
+        storageCheck.interrupt();
         expiry.close();
         loop.close();
         consumer.close();
