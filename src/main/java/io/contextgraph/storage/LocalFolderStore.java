@@ -20,10 +20,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
@@ -57,9 +53,8 @@ public final class LocalFolderStore implements ObjectStore {
     private final ReadWriteLock tree = new ReentrantReadWriteLock();
     private final Optional<Duration> retention;
     private final Clock clock;
-    private ScheduledExecutorService sweeper;
-    /** The sweeper's thread, joined on close: an executor reports termination just before its thread exits. */
-    private volatile Thread sweeperThread;
+    /** Runs the retention sweeps; null when not started. */
+    private Thread sweeper;
 
     /** A store that keeps what it stores until it is deleted. */
     public LocalFolderStore(Path root) {
@@ -79,11 +74,6 @@ public final class LocalFolderStore implements ObjectStore {
                 throw new IllegalArgumentException("retention must be positive");
             }
         });
-    }
-
-    /** The folder the objects are under. */
-    public Path root() {
-        return root;
     }
 
     @Override
@@ -149,8 +139,6 @@ public final class LocalFolderStore implements ObjectStore {
      * <p>A folder holds one version per key, so {@link Removal#versions()} is always 0. Left-over
      * temporary files (of a write cut short by a crash; none is being written while this holds the
      * tree) go too, uncounted: they never become objects.
-     *
-     * @param prefix must end with {@code /}, so that {@code user=abc/} never reaches {@code user=abcd/}
      */
     @Override
     public Removal deletePrefix(String prefix, Predicate<String> removable) {
@@ -199,15 +187,7 @@ public final class LocalFolderStore implements ObjectStore {
 
     /** The key of a file under the root: its relative path with {@code /} separators. */
     private String keyOf(Path file) {
-        Path relative = root.relativize(file);
-        StringBuilder key = new StringBuilder();
-        for (Path segment : relative) {
-            if (!key.isEmpty()) {
-                key.append('/');
-            }
-            key.append(segment);
-        }
-        return key.toString();
+        return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
     }
 
     /** Empty folders would still tell that a user once uploaded: remove them up to (not including) the root. */
@@ -289,13 +269,18 @@ public final class LocalFolderStore implements ObjectStore {
         if (retention.isEmpty() || sweeper != null) {
             return;
         }
-        ThreadFactory threads = Thread.ofPlatform().name("data-retention").daemon().factory();
-        sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = threads.newThread(task);
-            sweeperThread = thread;
-            return thread;
-        });
-        sweeper.scheduleWithFixedDelay(this::sweep, 0, SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        sweeper = Thread.ofPlatform().name("data-retention").daemon().start(this::sweepHourly);
+    }
+
+    private void sweepHourly() {
+        while (true) {
+            sweep();
+            try {
+                Thread.sleep(SWEEP_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     private void sweep() {
@@ -336,16 +321,13 @@ public final class LocalFolderStore implements ObjectStore {
         if (sweeper == null) {
             return;
         }
-        sweeper.shutdownNow();
+        sweeper.interrupt();
         try {
-            if (sweeper.awaitTermination(10, TimeUnit.SECONDS) && sweeperThread != null) {
-                sweeperThread.join(Duration.ofSeconds(10));
-            }
+            sweeper.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         sweeper = null;
-        sweeperThread = null;
     }
 
     /**

@@ -32,7 +32,8 @@ public interface ObjectStore extends AutoCloseable {
      * every version and delete marker of such keys), and abandons unfinished multipart uploads under
      * prefix whose key passes {@code removable}.
      *
-     * @param prefix    ends with {@code /}, e.g. {@code v1/sessions/user=<token>/}
+     * @param prefix    ends with {@code /}, e.g. {@code v1/sessions/user=<token>/}, so that {@code user=abc/}
+     *                  never reaches {@code user=abcd/}
      * @param removable asked once or more per key under the prefix; keys it refuses are left alone
      * @return what was removed
      * @throws StorageException when any object could not be removed (the call can simply be repeated)

@@ -21,7 +21,6 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetBucketVersioningResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -204,8 +203,6 @@ public final class S3ObjectStore implements ObjectStore {
      * there would only add a delete marker and keep every byte. Until the bucket has been seen
      * versioned, each call asks GetBucketVersioning first, since versioning can be turned on at any
      * time; once seen versioned it stays so, as S3 cannot turn versioning off again.
-     *
-     * @param prefix must end with {@code /}, so that {@code user=abc/} never reaches {@code user=abcd/}
      */
     @Override
     public Removal deletePrefix(String prefix, Predicate<String> removable) {
@@ -239,7 +236,6 @@ public final class S3ObjectStore implements ObjectStore {
                 throw StorageException.failed("GetBucketVersioning", e);
             }
             versioningImplemented = false;
-            lastSeenVersioning = BucketVersioning.UNVERSIONED;
             return BucketVersioning.UNVERSIONED;
         } catch (SdkException e) {
             throw StorageException.failed("GetBucketVersioning", e);
@@ -263,9 +259,6 @@ public final class S3ObjectStore implements ObjectStore {
         BucketVersioning seen = lastSeenVersioning;
         if (seen != null && seen.mayHoldVersions()) {
             return true;
-        }
-        if (!versioningImplemented) {
-            return false;
         }
         try {
             return versioning().mayHoldVersions();
@@ -298,39 +291,30 @@ public final class S3ObjectStore implements ObjectStore {
 
     private void versionPass(String prefix, Predicate<String> removable, Tally tally) {
         List<ObjectIdentifier> batch = new ArrayList<>(deleteBatchSize);
-        String keyMarker = null;
-        String versionIdMarker = null;
-        boolean more;
-        do {
-            String keyFrom = keyMarker;
-            String versionFrom = versionIdMarker;
-            ListObjectVersionsResponse page;
-            try {
-                page = client.listObjectVersions(b -> b.bucket(bucket).prefix(prefix).maxKeys(listPageSize)
-                        .keyMarker(keyFrom).versionIdMarker(versionFrom));
-            } catch (SdkException e) {
-                throw StorageException.failed("ListObjectVersions", e);
-            }
-            for (ObjectVersion version : page.versions()) {
-                if (removable.test(version.key())) {
-                    tally.count(version.key(), Boolean.TRUE.equals(version.isLatest()));
-                    addToBatch(batch, version.key(), version.versionId());
+        // Deleting listed versions does not disturb the listing: the markers continue after the last entry.
+        try {
+            for (ListObjectVersionsResponse page : client.listObjectVersionsPaginator(
+                    b -> b.bucket(bucket).prefix(prefix).maxKeys(listPageSize))) {
+                for (ObjectVersion version : page.versions()) {
+                    if (removable.test(version.key())) {
+                        tally.count(version.key(), Boolean.TRUE.equals(version.isLatest()));
+                        addToBatch(batch, version.key(), version.versionId());
+                    }
+                }
+                for (DeleteMarkerEntry marker : page.deleteMarkers()) {
+                    if (removable.test(marker.key())) {
+                        tally.count(marker.key(), false);
+                        addToBatch(batch, marker.key(), marker.versionId());
+                    }
+                }
+                // The paginator would start over from the first page.
+                if (Boolean.TRUE.equals(page.isTruncated()) && page.nextKeyMarker() == null) {
+                    throw new StorageException("ListObjectVersions answered a truncated page without a key marker");
                 }
             }
-            for (DeleteMarkerEntry marker : page.deleteMarkers()) {
-                if (removable.test(marker.key())) {
-                    tally.count(marker.key(), false);
-                    addToBatch(batch, marker.key(), marker.versionId());
-                }
-            }
-            // Deleting listed versions does not disturb the listing: the markers continue after the last entry.
-            more = Boolean.TRUE.equals(page.isTruncated());
-            keyMarker = page.nextKeyMarker();
-            versionIdMarker = page.nextVersionIdMarker();
-            if (more && keyMarker == null) {
-                throw new StorageException("ListObjectVersions answered a truncated page without a key marker");
-            }
-        } while (more);
+        } catch (SdkException e) {
+            throw StorageException.failed("ListObjectVersions", e);
+        }
         if (!batch.isEmpty()) {
             deleteBatch(batch);
         }
@@ -359,6 +343,7 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /** A versionId of null names the key's only (unversioned) object. */
     private void addToBatch(List<ObjectIdentifier> batch, String key, String versionId) {
         batch.add(ObjectIdentifier.builder().key(key).versionId(versionId).build());
         if (batch.size() == deleteBatchSize) {
@@ -370,39 +355,29 @@ public final class S3ObjectStore implements ObjectStore {
     private long deleteObjects(String prefix, Predicate<String> removable) {
         long deleted = 0;
         List<ObjectIdentifier> batch = new ArrayList<>(deleteBatchSize);
-        String continuation = null;
-        do {
-            String token = continuation;
-            ListObjectsV2Response page;
-            try {
-                page = client.listObjectsV2(b -> b.bucket(bucket).prefix(prefix)
-                        .maxKeys(listPageSize).continuationToken(token));
-            } catch (SdkException e) {
-                throw StorageException.failed("ListObjectsV2", e);
-            }
-            for (S3Object object : page.contents()) {
-                if (!removable.test(object.key())) {
-                    continue;
-                }
-                batch.add(ObjectIdentifier.builder().key(object.key()).build());
-                if (batch.size() == deleteBatchSize) {
-                    deleted += deleteBatch(batch);
-                    batch.clear();
+        // Deleting listed keys does not disturb the listing: the token continues after the last key.
+        try {
+            for (S3Object object : client.listObjectsV2Paginator(
+                    b -> b.bucket(bucket).prefix(prefix).maxKeys(listPageSize)).contents()) {
+                if (removable.test(object.key())) {
+                    addToBatch(batch, object.key(), null);
+                    deleted++;
                 }
             }
-            // Deleting listed keys does not disturb the listing: the token continues after the last key.
-            continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-        } while (continuation != null);
+        } catch (SdkException e) {
+            throw StorageException.failed("ListObjectsV2", e);
+        }
         if (!batch.isEmpty()) {
-            deleted += deleteBatch(batch);
+            deleteBatch(batch);
         }
         return deleted;
     }
 
-    private int deleteBatch(List<ObjectIdentifier> keys) {
+    private void deleteBatch(List<ObjectIdentifier> keys) {
         List<ObjectIdentifier> toDelete = List.copyOf(keys);
         if (!bulkDeleteSupported) {
-            return deleteOneByOne(toDelete);
+            deleteOneByOne(toDelete);
+            return;
         }
         DeleteObjectsResponse response;
         try {
@@ -415,7 +390,8 @@ public final class S3ObjectStore implements ObjectStore {
             // puts on DeleteObjects. Deleting key by key needs no checksum; remember the answer.
             LOG.warn("The store does not implement DeleteObjects as the SDK sends it; deleting key by key");
             bulkDeleteSupported = false;
-            return deleteOneByOne(toDelete);
+            deleteOneByOne(toDelete);
+            return;
         } catch (SdkException e) {
             throw StorageException.failed("DeleteObjects", e);
         }
@@ -425,10 +401,9 @@ public final class S3ObjectStore implements ObjectStore {
             throw new StorageException("DeleteObjects failed for " + errors.size() + " of " + toDelete.size()
                     + " keys (first error code: " + errors.get(0).code() + ")");
         }
-        return toDelete.size();
     }
 
-    private int deleteOneByOne(List<ObjectIdentifier> keys) {
+    private void deleteOneByOne(List<ObjectIdentifier> keys) {
         for (ObjectIdentifier key : keys) {
             try {
                 client.deleteObject(b -> b.bucket(bucket).key(key.key()).versionId(key.versionId()));
@@ -436,39 +411,29 @@ public final class S3ObjectStore implements ObjectStore {
                 throw StorageException.failed("DeleteObject", e);
             }
         }
-        return keys.size();
     }
 
     private int abortUploads(String prefix, Predicate<String> removable) {
         int aborted = 0;
-        String keyMarker = null;
-        String uploadIdMarker = null;
-        boolean more;
-        do {
-            String keyFrom = keyMarker;
-            String uploadFrom = uploadIdMarker;
-            ListMultipartUploadsResponse page;
-            try {
-                // No max-uploads: S3's page is 1000 anyway, and S3Proxy refuses the parameter (501).
-                page = client.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix)
-                        .keyMarker(keyFrom).uploadIdMarker(uploadFrom));
-            } catch (SdkException e) {
-                throw StorageException.failed("ListMultipartUploads", e);
-            }
-            for (MultipartUpload upload : page.uploads()) {
-                if (!removable.test(upload.key())) {
-                    continue;
+        try {
+            // No max-uploads: S3's page is 1000 anyway, and S3Proxy refuses the parameter (501).
+            for (ListMultipartUploadsResponse page : client.listMultipartUploadsPaginator(
+                    b -> b.bucket(bucket).prefix(prefix))) {
+                for (MultipartUpload upload : page.uploads()) {
+                    if (removable.test(upload.key())) {
+                        abort(upload.key(), upload.uploadId());
+                        aborted++;
+                    }
                 }
-                abort(upload.key(), upload.uploadId());
-                aborted++;
+                // The paginator would start over from the first page.
+                if (Boolean.TRUE.equals(page.isTruncated()) && page.nextKeyMarker() == null
+                        && page.nextUploadIdMarker() == null) {
+                    throw new StorageException("ListMultipartUploads answered a truncated page without markers");
+                }
             }
-            more = Boolean.TRUE.equals(page.isTruncated());
-            keyMarker = page.nextKeyMarker();
-            uploadIdMarker = page.nextUploadIdMarker();
-            if (more && keyMarker == null && uploadIdMarker == null) {
-                throw new StorageException("ListMultipartUploads answered a truncated page without markers");
-            }
-        } while (more);
+        } catch (SdkException e) {
+            throw StorageException.failed("ListMultipartUploads", e);
+        }
         return aborted;
     }
 
