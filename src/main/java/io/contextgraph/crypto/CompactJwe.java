@@ -19,11 +19,11 @@ import java.util.Set;
  */
 final class CompactJwe {
 
-    static final Set<String> ALGORITHMS = Set.of("RSA-OAEP", "RSA-OAEP-256");
-    static final String ENCRYPTION = "A256GCM";
-    static final int MAX_HEADER_BYTES = 8 * 1024;
-    static final int IV_BYTES = 12;
-    static final int TAG_BYTES = 16;
+    private static final Set<String> ALGORITHMS = Set.of("RSA-OAEP", "RSA-OAEP-256");
+    private static final String ENCRYPTION = "A256GCM";
+    private static final int MAX_HEADER_BYTES = 8 * 1024;
+    private static final int IV_BYTES = 12;
+    private static final int TAG_BYTES = 16;
 
     private static final int PARTS = 5;
     private static final String[] PART_NAMES = {"protected header", "encrypted key", "IV", "ciphertext", "tag"};
@@ -72,7 +72,7 @@ final class CompactJwe {
                 }
                 ends[part] = i;
                 starts[++part] = i + 1;
-            } else if (!isBase64Url(b)) {
+            } else if (sextet(b) < 0) {
                 throw new MalformedJweException(describe(b));
             }
         }
@@ -166,10 +166,7 @@ final class CompactJwe {
         return encodedLength / 4 * 3 + Math.max(0, encodedLength % 4 - 1);
     }
 
-    private static boolean isBase64Url(byte b) {
-        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
-    }
-
+    /** The value of a base64url character, or -1 for a byte outside the alphabet. */
     private static int sextet(byte b) {
         if (b >= 'A' && b <= 'Z') {
             return b - 'A';
@@ -180,7 +177,10 @@ final class CompactJwe {
         if (b >= '0' && b <= '9') {
             return b - '0' + 52;
         }
-        return b == '-' ? 62 : 63;
+        if (b == '-') {
+            return 62;
+        }
+        return b == '_' ? 63 : -1;
     }
 
     private static String describe(byte b) {

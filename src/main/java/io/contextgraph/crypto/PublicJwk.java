@@ -1,12 +1,8 @@
 package io.contextgraph.crypto;
 
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.RSAKey;
 import java.security.interfaces.RSAPublicKey;
-import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * The service's public key as the JWK served at {@code GET /v1/jwk}: only {@code kty}, {@code n},
@@ -17,42 +13,27 @@ import java.util.Base64;
  */
 public final class PublicJwk {
 
-    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
-
     private PublicJwk() {
     }
 
     /** The JWK as a JSON object. */
     public static String json(RSAPublicKey key) {
-        String n = unsigned(key.getModulus());
-        String e = unsigned(key.getPublicExponent());
-        // base64url values and these fixed names need no JSON escaping.
-        return "{\"kty\":\"RSA\",\"n\":\"" + n + "\",\"e\":\"" + e
-                + "\",\"use\":\"enc\",\"kid\":\"" + thumbprint(n, e) + "\"}";
+        RSAKey jwk = new RSAKey.Builder(key).build();
+        // Written by hand to keep the members in this order; base64url values need no JSON escaping.
+        return "{\"kty\":\"RSA\",\"n\":\"" + jwk.getModulus() + "\",\"e\":\"" + jwk.getPublicExponent()
+                + "\",\"use\":\"enc\",\"kid\":\"" + thumbprint(jwk) + "\"}";
     }
 
     /** The RFC 7638 SHA-256 thumbprint, base64url: the {@code kid}; safe to log. */
     public static String thumbprint(RSAPublicKey key) {
-        return thumbprint(unsigned(key.getModulus()), unsigned(key.getPublicExponent()));
+        return thumbprint(new RSAKey.Builder(key).build());
     }
 
-    private static String thumbprint(String n, String e) {
-        // RFC 7638 section 3.2: required members only, in lexicographic order, no whitespace.
-        String canonical = "{\"e\":\"" + e + "\",\"kty\":\"RSA\",\"n\":\"" + n + "\"}";
+    private static String thumbprint(RSAKey jwk) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
-            return BASE64URL.encodeToString(digest);
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", ex);
+            return jwk.computeThumbprint().toString();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
-    }
-
-    /** RFC 7518 section 6.3.1: big-endian unsigned, without the sign byte BigInteger adds. */
-    private static String unsigned(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        if (bytes.length > 1 && bytes[0] == 0) {
-            bytes = Arrays.copyOfRange(bytes, 1, bytes.length);
-        }
-        return BASE64URL.encodeToString(bytes);
     }
 }

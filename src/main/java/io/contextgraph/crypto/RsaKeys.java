@@ -2,12 +2,12 @@ package io.contextgraph.crypto;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
@@ -20,6 +20,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -61,9 +62,7 @@ public final class RsaKeys {
             var pkcs1 = decode(pem, () -> org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
             spec = new RSAPublicKeySpec(pkcs1.getModulus(), pkcs1.getPublicExponent());
         }
-        RSAPublicKey key = generate(pem, factory -> factory.generatePublic(spec), RSAPublicKey.class);
-        requireLength(key.getModulus());
-        return key;
+        return toKey(pem, factory -> factory.generatePublic(spec), RSAPublicKey.class);
     }
 
     /** Parses a PKCS#8 ({@code BEGIN PRIVATE KEY}) or PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) private key. */
@@ -79,9 +78,7 @@ public final class RsaKeys {
             spec = new RSAPrivateCrtKeySpec(k.getModulus(), k.getPublicExponent(), k.getPrivateExponent(),
                     k.getPrime1(), k.getPrime2(), k.getExponent1(), k.getExponent2(), k.getCoefficient());
         }
-        RSAPrivateKey key = generate(pem, factory -> factory.generatePrivate(spec), RSAPrivateKey.class);
-        requireLength(key.getModulus());
-        return key;
+        return toKey(pem, factory -> factory.generatePrivate(spec), RSAPrivateKey.class);
     }
 
     /** The public half of a private key that carries its CRT parameters (as PKCS#1 and PKCS#8 keys do). */
@@ -100,9 +97,7 @@ public final class RsaKeys {
 
     /** A new RSA key pair with a modulus of {@code bits} (at least {@link #MIN_BITS}) and exponent 65537. */
     public static KeyPair generate(int bits) {
-        if (bits < MIN_BITS) {
-            throw new KeyFormatException("key shorter than " + MIN_BITS + " bits (" + bits + " bits)");
-        }
+        requireLength(bits);
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4));
@@ -180,14 +175,10 @@ public final class RsaKeys {
         throw new KeyFormatException("wrong PEM type: expected " + String.join(" or ", accepted) + ", found " + String.join(", ", found));
     }
 
-    private interface Structure<T> {
-        T read();
-    }
-
     /** Reads an ASN.1 structure; BouncyCastle throws IllegalArgumentException (or worse) on bad DER. */
-    private static <T> T decode(PemObject pem, Structure<T> structure) {
+    private static <T> T decode(PemObject pem, Supplier<T> structure) {
         try {
-            return structure.read();
+            return structure.get();
         } catch (RuntimeException e) {
             throw new KeyFormatException("PEM block " + pem.getType() + " is not a valid " + describe(pem.getType()));
         }
@@ -208,9 +199,9 @@ public final class RsaKeys {
         }
     }
 
-    private static void requireLength(BigInteger modulus) {
-        if (modulus.bitLength() < MIN_BITS) {
-            throw new KeyFormatException("key shorter than " + MIN_BITS + " bits (" + modulus.bitLength() + " bits)");
+    private static void requireLength(int bits) {
+        if (bits < MIN_BITS) {
+            throw new KeyFormatException("key shorter than " + MIN_BITS + " bits (" + bits + " bits)");
         }
     }
 
@@ -218,11 +209,15 @@ public final class RsaKeys {
         java.security.Key run(KeyFactory factory) throws GeneralSecurityException;
     }
 
-    private static <K> K generate(PemObject pem, KeyStep step, Class<K> type) {
+    /** The key of {@code pem}, made by the JDK's RSA {@link KeyFactory}, long enough. */
+    private static <K extends RSAKey> K toKey(PemObject pem, KeyStep step, Class<K> type) {
+        K key;
         try {
-            return type.cast(step.run(KeyFactory.getInstance("RSA")));
+            key = type.cast(step.run(KeyFactory.getInstance("RSA")));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("PEM block " + pem.getType() + " is not a valid RSA key");
         }
+        requireLength(key.getModulus().bitLength());
+        return key;
     }
 }
