@@ -69,11 +69,9 @@ public final class LocalFolderStore implements ObjectStore {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.retention = Objects.requireNonNull(retention, "retention");
         this.clock = Objects.requireNonNull(clock, "clock");
-        retention.ifPresent(r -> {
-            if (r.isNegative() || r.isZero()) {
-                throw new IllegalArgumentException("retention must be positive");
-            }
-        });
+        if (retention.filter(r -> !r.isPositive()).isPresent()) {
+            throw new IllegalArgumentException("retention must be positive");
+        }
     }
 
     @Override

@@ -49,7 +49,7 @@ public final class S3Clients {
         public S3Options {
             Objects.requireNonNull(endpoint, "endpoint");
             Objects.requireNonNull(apiCallTimeout, "apiCallTimeout");
-            if (apiCallTimeout.isNegative() || apiCallTimeout.isZero()) {
+            if (!apiCallTimeout.isPositive()) {
                 throw new IllegalArgumentException("apiCallTimeout must be positive");
             }
             if (maxConnections < 1) {
