@@ -30,7 +30,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.Timer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -44,6 +43,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,25 +168,15 @@ public final class RedisLink implements AutoCloseable {
      */
     private static void connectToEveryMaster(StatefulRedisClusterConnection<byte[], byte[]> cluster,
             Duration within) {
-        List<CompletableFuture<?>> opening = new ArrayList<>();
-        for (RedisClusterNode node : cluster.getPartitions()) {
-            if (isMaster(node)) {
-                opening.add(cluster.getConnectionAsync(node.getNodeId()));
-            }
-        }
+        CompletableFuture<?>[] opening = mastersOf(cluster)
+                .map(node -> cluster.getConnectionAsync(node.getNodeId())).toArray(CompletableFuture[]::new);
         try {
-            CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
-                    .get(within.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(opening).get(within.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("Not every Redis Cluster master answered yet: {}", describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** True in cluster mode. */
-    boolean cluster() {
-        return clusterClient != null;
     }
 
     /**
@@ -221,11 +211,6 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
-    /** Redis's INFO text of one section, e.g. "memory" (in cluster mode: of some node). */
-    String info(String section) {
-        return await(commands().info(section));
-    }
-
     /**
      * The masters as {@code host:port}: the configured Redis itself, or in cluster mode every master of the current
      * topology. Startup checks ask each one ({@link #info(String, String)}).
@@ -234,36 +219,33 @@ public final class RedisLink implements AutoCloseable {
         if (clusterClient == null) {
             return List.of(settings.host() + ":" + settings.port());
         }
-        List<String> masters = new ArrayList<>();
-        for (RedisClusterNode node : clusterConnection().getPartitions()) {
-            if (isMaster(node)) {
-                masters.add(node.getUri().getHost() + ":" + node.getUri().getPort());
-            }
-        }
-        return masters;
+        return mastersOf(clusterConnection()).map(RedisLink::address).toList();
     }
 
-    /** The INFO text of one section of one master of {@link #masters()}. */
+    /** The INFO text of one section (e.g. "memory") of one master of {@link #masters()}. */
     String info(String master, String section) {
         if (clusterClient == null) {
-            return info(section);
+            return await(commands().info(section));
         }
-        for (RedisClusterNode node : clusterConnection().getPartitions()) {
-            if (isMaster(node) && master.equals(node.getUri().getHost() + ":" + node.getUri().getPort())) {
-                try {
-                    return await(clusterConnection().getConnection(node.getNodeId()).async().info(section));
-                } catch (RuntimeException e) {
-                    throw unavailable(e);
-                }
-            }
+        StatefulRedisClusterConnection<byte[], byte[]> cluster = clusterConnection();
+        RedisClusterNode node = mastersOf(cluster).filter(candidate -> master.equals(address(candidate))).findFirst()
+                .orElseThrow(() -> new QueueUnavailableException("no such Redis master: " + master));
+        try {
+            return await(cluster.getConnection(node.getNodeId()).async().info(section));
+        } catch (RuntimeException e) {
+            throw unavailable(e);
         }
-        throw new QueueUnavailableException("no such Redis master: " + master);
     }
 
-    /** A master that serves slots (a node just added, or being made a replica, holds no queue). */
-    private static boolean isMaster(RedisClusterNode node) {
-        return (node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER))
-                && !node.getSlots().isEmpty();
+    /** The masters that serve slots (a node just added, or being made a replica, holds no queue). */
+    private static Stream<RedisClusterNode> mastersOf(StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+        return cluster.getPartitions().stream()
+                .filter(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.is(RedisClusterNode.NodeFlag.MASTER))
+                .filter(node -> !node.getSlots().isEmpty());
+    }
+
+    private static String address(RedisClusterNode node) {
+        return node.getUri().getHost() + ":" + node.getUri().getPort();
     }
 
     /**
@@ -340,23 +322,15 @@ public final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * True when a producer's write must run on the connection to the master of its slot, not the routing cluster
-     * connection: in cluster mode with {@code REDIS_MIN_REPLICAS}, since a WAIT counts the writes of its own
-     * connection only (see {@link Replication}).
-     */
-    boolean pinsWrites() {
-        return clusterClient != null && settings.minReplicas() > 0;
-    }
-
-    /**
-     * The commands to write {@code key}'s slot with and WAIT for it on: the shared connection, or with
-     * {@link #pinsWrites()} the connection to the master that serves the slot now. A MOVED, ASK, TRYAGAIN or
+     * The commands to write {@code key}'s slot with and WAIT for it on: the shared connection, or in cluster mode with
+     * {@code REDIS_MIN_REPLICAS} the connection to the master that serves the slot now, since a WAIT counts the writes
+     * of its own connection only (see {@link Replication}). A MOVED, ASK, TRYAGAIN or
      * CLUSTERDOWN reply there is not followed: it refreshes the topology and fails the call (see {@link #unavailable}).
      * Never throws; a failure completes the future.
      */
     public CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> writerFor(byte[] key) {
         try {
-            if (!pinsWrites()) {
+            if (clusterClient == null || settings.minReplicas() == 0) {
                 return CompletableFuture.completedFuture(commands());
             }
             StatefulRedisClusterConnection<byte[], byte[]> current = clusterConnection();
@@ -583,10 +557,7 @@ public final class RedisLink implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (closed) {
-                return;
-            }
-            if (tryConnect()) {
+            if (!closed && tryConnect()) {
                 runFirstConnectHookInBackground();
                 return;
             }

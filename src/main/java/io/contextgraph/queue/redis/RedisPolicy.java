@@ -18,16 +18,8 @@ public record RedisPolicy(String evictionPolicy) {
     }
 
     /**
-     * The policy Redis reports, empty when the INFO text has no such field (an old or restricted server).
-     *
-     * @throws QueueUnavailableException when Redis cannot be asked
-     */
-    public static Optional<RedisPolicy> of(RedisLink link) {
-        return parse(link.info("memory"));
-    }
-
-    /**
-     * The policy of one master of {@link RedisLink#masters()} (in cluster mode each master has its own).
+     * The policy of one master of {@link RedisLink#masters()} (in cluster mode each master has its own), empty when
+     * the INFO text has no such field (an old or restricted server).
      *
      * @throws QueueUnavailableException when that master cannot be asked
      */

@@ -1,5 +1,6 @@
 package io.contextgraph.queue.redis;
 
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /** How many replicas Redis reports as connected ({@code INFO replication}, field {@code connected_slaves}). */
@@ -7,25 +8,14 @@ public record RedisReplication(int connectedReplicas) {
     private static final String FIELD = "connected_slaves:";
 
     /**
-     * The count Redis reports, empty when the INFO text has no such field.
-     *
-     * @throws QueueUnavailableException when Redis cannot be asked
-     */
-    public static java.util.Optional<RedisReplication> of(RedisLink link) {
-        OptionalInt count = parse(link.info("replication"));
-        return count.isPresent() ? java.util.Optional.of(new RedisReplication(count.getAsInt()))
-                : java.util.Optional.empty();
-    }
-
-    /**
-     * The count of one master of {@link RedisLink#masters()} (in cluster mode each master has its own replicas).
+     * The count of one master of {@link RedisLink#masters()} (in cluster mode each master has its own replicas), empty
+     * when the INFO text has no such field.
      *
      * @throws QueueUnavailableException when that master cannot be asked
      */
-    public static java.util.Optional<RedisReplication> of(RedisLink link, String master) {
+    public static Optional<RedisReplication> of(RedisLink link, String master) {
         OptionalInt count = parse(link.info(master, "replication"));
-        return count.isPresent() ? java.util.Optional.of(new RedisReplication(count.getAsInt()))
-                : java.util.Optional.empty();
+        return count.isPresent() ? Optional.of(new RedisReplication(count.getAsInt())) : Optional.empty();
     }
 
     /** The count in an {@code INFO replication} text. */
