@@ -1,7 +1,9 @@
 package io.contextgraph.queue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * Tuning of the task queue: key prefix, length cap (of the upload stream, and separately of the delete stream),
@@ -61,6 +63,16 @@ public record QueueSettings(String keyPrefix, long maxLength, Duration visibilit
     /** The keys of one shard. */
     public QueueKeys keys(int shard) {
         return new QueueKeys(shards.prefix(keyPrefix, shard));
+    }
+
+    /** The keys of every shard, in shard order. */
+    public List<QueueKeys> shardKeys() {
+        return IntStream.range(0, shards.count()).mapToObj(this::keys).toList();
+    }
+
+    /** How long a user's dead-letter index lives: a day longer than the newest of its letters. */
+    public Duration deadIndexTtl() {
+        return deadLetterRetention.plusDays(1);
     }
 
     /** The cap of each shard's streams. */

@@ -20,14 +20,11 @@ public final class QueueStats {
         "uploads_accepted", "uploads_retried", "deletes_accepted", "sessions_stored", "sessions_dropped", "users_deleted"};
 
     private final RedisLink link;
-    private final List<QueueKeys> shardKeys = new ArrayList<>();
+    private final List<QueueKeys> shardKeys;
 
     public QueueStats(RedisLink link, QueueSettings settings) {
         this.link = Objects.requireNonNull(link, "link");
-        Objects.requireNonNull(settings, "settings");
-        for (int shard = 0; shard < settings.shards().count(); shard++) {
-            shardKeys.add(settings.keys(shard));
-        }
+        this.shardKeys = settings.shardKeys();
     }
 
     public void recordDropped(long sessions) {

@@ -1,5 +1,6 @@
 package io.contextgraph.queue;
 
+import java.util.Arrays;
 import java.util.Optional;
 
 /** The kinds of work on the queue, with the name stored in the stream entry's {@code type} field. */
@@ -7,23 +8,14 @@ public enum TaskType {
     UPLOAD("upload"),
     DELETE("delete");
 
+    /** The value of the {@code type} field in Redis. */
     private final String wireName;
 
     TaskType(String wireName) {
         this.wireName = wireName;
     }
 
-    /** The value of the {@code type} field in Redis. */
-    public String wireName() {
-        return wireName;
-    }
-
     public static Optional<TaskType> fromWireName(String name) {
-        for (TaskType type : values()) {
-            if (type.wireName.equals(name)) {
-                return Optional.of(type);
-            }
-        }
-        return Optional.empty();
+        return Arrays.stream(values()).filter(type -> type.wireName.equals(name)).findFirst();
     }
 }

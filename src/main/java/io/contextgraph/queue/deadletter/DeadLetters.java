@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The operator's view of parked tasks: list them (without personal data), replay them onto the queue keeping their
@@ -37,16 +39,13 @@ public final class DeadLetters {
     private final RedisLink link;
     private final QueueSettings settings;
     private final Shards shards;
-    /** Per shard. */
-    private final List<QueueKeys> shardKeys = new ArrayList<>();
+    private final List<QueueKeys> shardKeys;
 
     public DeadLetters(RedisLink link, QueueSettings settings) {
         this.link = Objects.requireNonNull(link, "link");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.shards = settings.shards();
-        for (int shard = 0; shard < shards.count(); shard++) {
-            shardKeys.add(settings.keys(shard));
-        }
+        this.shardKeys = settings.shardKeys();
     }
 
     /** Deletes not done yet: how many are on the delete stream (queued or being retried), and the oldest's time. */
@@ -83,11 +82,34 @@ public final class DeadLetters {
         return new WaitingDeletes(total, oldestAccepted);
     }
 
+    /** The oldest {@code limit} dead letters. */
+    public List<DeadLetter> list(int limit) {
+        return list(letter -> true, limit);
+    }
+
     /** The oldest {@code limit} dead letters of one kind (pages through the streams: an operator's tool). */
     public List<DeadLetter> list(TaskType type, int limit) {
+        return list(letter -> letter.type() == type, limit);
+    }
+
+    private List<DeadLetter> list(Predicate<DeadLetter> wanted, int limit) {
+        if (limit < 1) {
+            return List.of();
+        }
         List<Parked> letters = new ArrayList<>();
         for (int shard = 0; shard < shards.count(); shard++) {
-            letters.addAll(list(shard, type, limit));
+            List<Parked> ofShard = new ArrayList<>();
+            int index = shard;
+            forEachPage(shardKeys.get(shard), "+", page -> {
+                for (StreamMessage<byte[], byte[]> message : page) {
+                    DeadLetter letter = describe(index, message);
+                    if (wanted.test(letter) && ofShard.size() < limit) {
+                        ofShard.add(new Parked(message.getId(), letter));
+                    }
+                }
+                return ofShard.size() < limit;
+            });
+            letters.addAll(ofShard);
         }
         return oldest(letters, limit);
     }
@@ -101,25 +123,20 @@ public final class DeadLetters {
                 .map(Parked::letter).toList();
     }
 
-    private List<Parked> list(int shard, TaskType type, int limit) {
-        byte[] dead = shardKeys.get(shard).dead();
-        List<Parked> letters = new ArrayList<>();
+    /**
+     * Reads a shard's dead letters up to {@code last} (inclusive; "+" for all) a page at a time, oldest first, for as
+     * long as {@code visit} asks for more.
+     */
+    private void forEachPage(QueueKeys keys, String last, Predicate<List<StreamMessage<byte[], byte[]>>> visit) {
         Range.Boundary<String> lower = Range.Boundary.including("-");
-        while (letters.size() < limit) {
-            List<StreamMessage<byte[], byte[]>> page = link.await(link.commands().xrange(dead,
-                    Range.from(lower, Range.Boundary.including("+")), Limit.from(PAGE)));
-            for (StreamMessage<byte[], byte[]> message : page) {
-                DeadLetter letter = describe(shard, message);
-                if (letter.type() == type && letters.size() < limit) {
-                    letters.add(new Parked(message.getId(), letter));
-                }
-            }
-            if (page.size() < PAGE) {
-                break;
+        while (true) {
+            List<StreamMessage<byte[], byte[]>> page = link.await(link.commands().xrange(keys.dead(),
+                    Range.from(lower, Range.Boundary.including(last)), Limit.from(PAGE)));
+            if (!visit.test(page) || page.size() < PAGE) {
+                return;
             }
             lower = Range.Boundary.excluding(page.get(page.size() - 1).getId());
         }
-        return letters;
     }
 
     /** Removes the dead uploads parked longer ago than the retention (parked deletes stay); returns how many. */
@@ -142,22 +159,6 @@ public final class DeadLetters {
                 return total;
             }
         }
-    }
-
-    /** The oldest {@code limit} dead letters. */
-    public List<DeadLetter> list(int limit) {
-        if (limit < 1) {
-            return List.of();
-        }
-        List<Parked> letters = new ArrayList<>();
-        for (int shard = 0; shard < shards.count(); shard++) {
-            List<StreamMessage<byte[], byte[]>> messages = link.await(link.commands().xrange(
-                    shardKeys.get(shard).dead(), Range.create("-", "+"), Limit.from(limit)));
-            for (StreamMessage<byte[], byte[]> message : messages) {
-                letters.add(new Parked(message.getId(), describe(shard, message)));
-            }
-        }
-        return oldest(letters, limit);
     }
 
     /**
@@ -240,26 +241,20 @@ public final class DeadLetters {
         if (first == null) {
             return 0;
         }
-        int indexed = 0;
-        Range.Boundary<String> lower = Range.Boundary.including("-");
-        while (true) {
-            List<StreamMessage<byte[], byte[]>> page = link.await(link.commands().xrange(keys.dead(),
-                    Range.from(lower, Range.Boundary.including("+")), Limit.from(PAGE)));
+        AtomicInteger indexed = new AtomicInteger();
+        forEachPage(keys, "+", page -> {
             for (StreamMessage<byte[], byte[]> message : page) {
                 byte[] user = TaskEntries.fields(message).get("user");
                 if (user != null) {
                     byte[] index = keys.deadIndex(QueueKeys.text(user));
                     link.await(link.commands().sadd(index, QueueKeys.bytes(message.getId())));
-                    link.await(link.commands().pexpire(index, settings.deadLetterRetention().toMillis()
-                            + java.time.Duration.ofDays(1).toMillis()));
-                    indexed++;
+                    link.await(link.commands().pexpire(index, settings.deadIndexTtl().toMillis()));
+                    indexed.incrementAndGet();
                 }
             }
-            if (page.size() < PAGE) {
-                return indexed;
-            }
-            lower = Range.Boundary.excluding(page.get(page.size() - 1).getId());
-        }
+            return true;
+        });
+        return indexed.get();
     }
 
     private boolean replayOne(QueueKeys keys, String entryId) {
@@ -271,16 +266,11 @@ public final class DeadLetters {
 
     private List<String> idsUpTo(QueueKeys keys, String last) {
         List<String> ids = new ArrayList<>();
-        Range.Boundary<String> lower = Range.Boundary.including("-");
-        while (true) {
-            List<StreamMessage<byte[], byte[]>> page = link.await(link.commands().xrange(keys.dead(),
-                    Range.from(lower, Range.Boundary.including(last)), Limit.from(PAGE)));
+        forEachPage(keys, last, page -> {
             page.forEach(message -> ids.add(message.getId()));
-            if (page.size() < PAGE) {
-                return ids;
-            }
-            lower = Range.Boundary.excluding(page.get(page.size() - 1).getId());
-        }
+            return true;
+        });
+        return ids;
     }
 
     private DeadLetter describe(int shard, StreamMessage<byte[], byte[]> message) {
