@@ -3,8 +3,6 @@ package io.contextgraph.queue.consume;
 import io.contextgraph.queue.Shards;
 import io.contextgraph.queue.Task;
 import io.contextgraph.queue.TaskStream;
-import io.contextgraph.queue.TaskType;
-
 import java.util.Objects;
 
 /**
@@ -24,16 +22,5 @@ public record Delivery(Task task, long attempt, boolean coveredWhenPolled, TaskS
         if (shard < 0) {
             throw new IllegalArgumentException("shard must not be negative");
         }
-    }
-
-    /** A task of the first (or only) shard. */
-    public Delivery(Task task, long attempt, boolean coveredWhenPolled, TaskStream stream) {
-        this(task, attempt, coveredWhenPolled, stream, 0);
-    }
-
-    /** A task read from the stream of its kind, of the first (or only) shard. */
-    public Delivery(Task task, long attempt, boolean coveredWhenPolled) {
-        this(task, attempt, coveredWhenPolled,
-                task.type() == TaskType.DELETE ? TaskStream.DELETES : TaskStream.UPLOADS);
     }
 }

@@ -32,14 +32,19 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,10 +81,8 @@ import org.slf4j.LoggerFactory;
  * check, the check sees the marker. Either way nothing accepted before the delete survives it, whatever order workers
  * pick tasks up in.
  *
- * <p><b>Completions in batches.</b> The uploads of a shard whose writes finish while a completing call of that shard
- * is on its way to Redis are completed together in the next call ({@link StoredCompletions}): a busy worker makes one
- * round trip for many uploads. Each upload joins only after its own write, so the check after the write above is
- * unchanged; inside the call each upload is judged, counted and completed as if alone, in the order they joined.
+ * <p><b>Completions in batches.</b> A busy worker completes many stored uploads of a shard in one call
+ * ({@link StoredCompletions}). Each joins only after its own write, so the check after the write is unchanged.
  *
  * <p><b>Failures.</b> When {@link #complete}, {@link #completeStored}, {@link #retryLater}, {@link #deadLetter} or
  * {@link #handBack} throws {@link QueueUnavailableException}, nothing was lost: the task stays pending for this
@@ -109,8 +112,6 @@ public final class TaskConsumer implements AutoCloseable {
     private static final long RECLAIM_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     private static final String CURSOR_START = "0-0";
     private static final int MAX_REASON_LENGTH = 200;
-    /** A user's dead-letter index outlives the newest of its letters by this much. */
-    private static final long INDEX_TTL_SLACK_MILLIS = Duration.ofDays(1).toMillis();
     /**
      * Resets the idle time of the given entries that this consumer still owns (XCLAIM with min-idle 0 and JUSTID: no
      * delivery is counted) and returns how many those were. Checking the owner first matters: a plain XCLAIM would take
@@ -218,10 +219,6 @@ public final class TaskConsumer implements AutoCloseable {
         return host + "-" + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random);
     }
 
-    public String consumerName() {
-        return consumerName;
-    }
-
     /**
      * Up to {@code max} tasks: first idle tasks of dead workers (looked for at most about once a second), then new
      * ones, waiting up to {@code block} for new work when nothing was reclaimed.
@@ -271,10 +268,8 @@ public final class TaskConsumer implements AutoCloseable {
      * The upload's object has been written: checks the forget marker again (the check after the write, see the class
      * comment) and, unless a delete covers the upload, adds {@code sessions} to {@code sessions_stored}, notes the
      * contributor and completes the task, all in one atomic step (the counters can never be counted twice when
-     * completing fails after counting). The uploads of a shard whose writes finish while that shard's previous
-     * completing call is on its way go together in the next call ({@link StoredCompletions}), each judged as if alone;
-     * an idle worker still completes each at once. Waits at most twice the command timeout (to be sent, and for the
-     * reply); a failed call fails every upload in it.
+     * completing fails after counting). Uploads finishing together share one call ({@link StoredCompletions}). Waits
+     * at most twice the command timeout (to be sent, and for the reply); a failed call fails every upload in it.
      */
     public StoredCompletion completeStored(Delivery delivery, long sessions) {
         return completeStoredLater(delivery, sessions).await(link.timer(), completionBoundNanos);
@@ -330,23 +325,16 @@ public final class TaskConsumer implements AutoCloseable {
 
     /** {@link #extendLeases}, on a given connection ({@code null}: the link's). */
     private long renewLeases(Collection<Delivery> deliveries, RedisClusterAsyncCommands<byte[], byte[]> on) {
+        Map<Integer, Map<TaskStream, List<Delivery>>> byStream = deliveries.stream().collect(Collectors.groupingBy(
+                Delivery::shard, TreeMap::new, Collectors.groupingBy(Delivery::stream,
+                        () -> new EnumMap<>(TaskStream.class), Collectors.toList())));
         long kept = 0;
-        Map<Integer, Map<TaskStream, List<Delivery>>> byStream = new java.util.TreeMap<>();
-        for (Delivery delivery : deliveries) {
-            byStream.computeIfAbsent(delivery.shard(), shard -> new java.util.EnumMap<>(TaskStream.class))
-                    .computeIfAbsent(delivery.stream(), stream -> new ArrayList<>()).add(delivery);
-        }
         for (List<Delivery> ofStream : byStream.values().stream().flatMap(m -> m.values().stream()).toList()) {
-            byte[][] args = new byte[2 + ofStream.size()][];
-            args[0] = QueueKeys.bytes(QueueKeys.GROUP);
-            args[1] = QueueKeys.bytes(consumerName);
-            int at = 2;
-            for (Delivery delivery : ofStream) {
-                args[at++] = QueueKeys.bytes(delivery.task().entryId());
-            }
-            byte[][] keys = {streamOf(ofStream.get(0))};
-            Long owned = on == null ? EXTEND_LEASES.run(link, ScriptOutputType.INTEGER, keys, args)
-                    : EXTEND_LEASES.run(link, on, ScriptOutputType.INTEGER, keys, args);
+            byte[][] args = Stream.concat(Stream.of(QueueKeys.GROUP, consumerName),
+                    ofStream.stream().map(delivery -> delivery.task().entryId())).map(QueueKeys::bytes)
+                    .toArray(byte[][]::new);
+            Long owned = EXTEND_LEASES.run(link, on == null ? link.commands() : on, ScriptOutputType.INTEGER,
+                    new byte[][] {streamOf(ofStream.get(0))}, args);
             kept += owned == null ? 0 : owned;
         }
         return kept;
@@ -415,19 +403,13 @@ public final class TaskConsumer implements AutoCloseable {
         return shardStates[delivery.shard()];
     }
 
-    private QueueKeys keysOf(Delivery delivery) {
-        return shardOf(delivery).keys;
-    }
-
     private byte[] streamOf(Delivery delivery) {
-        return keysOf(delivery).stream(delivery.stream());
+        return shardOf(delivery).keys.stream(delivery.stream());
     }
 
     long backoffMillis(long attempt) {
-        long base = settings.retryBaseDelay().toMillis();
         int doublings = (int) Math.min(Math.max(attempt - 1, 0), 30);
-        long backoff = base <= 0 ? 0 : Math.min(base << doublings, Long.MAX_VALUE / 4);
-        return Math.min(backoff, settings.visibilityTimeout().toMillis());
+        return Math.min(settings.retryBaseDelay().toMillis() << doublings, settings.visibilityTimeout().toMillis());
     }
 
     private List<Delivery> pollOnce(int max, Duration block) {
@@ -461,10 +443,8 @@ public final class TaskConsumer implements AutoCloseable {
         if (!replication.required() || deliveries.isEmpty()) {
             return deliveries;
         }
-        Map<Integer, List<Delivery>> byShard = new java.util.TreeMap<>();
-        for (Delivery delivery : deliveries) {
-            byShard.computeIfAbsent(delivery.shard(), shard -> new ArrayList<>()).add(delivery);
-        }
+        Map<Integer, List<Delivery>> byShard = deliveries.stream()
+                .collect(Collectors.groupingBy(Delivery::shard, TreeMap::new, Collectors.toList()));
         List<Delivery> held = new ArrayList<>(deliveries.size());
         for (List<Delivery> ofShard : byShard.values()) {
             try {
@@ -476,13 +456,7 @@ public final class TaskConsumer implements AutoCloseable {
             } catch (QueueUnavailableException e) {
                 LOG.atWarn().addKeyValue("type", "queue.unreplicated").addKeyValue("tasks", ofShard.size())
                         .log("Tasks handed back until the Redis replicas hold them: " + e.getMessage());
-                for (Delivery delivery : ofShard) {
-                    try {
-                        handBack(delivery);
-                    } catch (QueueUnavailableException notHandedBack) {
-                        // Stays pending with this consumer and is reclaimed after the visibility timeout.
-                    }
-                }
+                handBackAll(ofShard);
             }
         }
         return held;
@@ -591,11 +565,9 @@ public final class TaskConsumer implements AutoCloseable {
     }
 
     /**
-     * New tasks, deletes first: up to {@code count} deletes of all shards without waiting (with shards, when due: see
-     * the class comment), then uploads for the places left, shard by shard from {@code start}. Only when no stream has
-     * any does it wait (up to {@code block}, with more than one shard at most {@link #SHARD_BLOCK}) on both streams of
-     * one shard at once, asking each for one task; if both answer and only one place is free, the upload is handed
-     * back at once (no attempt used) rather than held without a place to run in.
+     * Up to {@code count} new tasks, deletes first, from shard {@code start} on (see the class comment, Shards). The
+     * blocking read asks both streams of one shard for one task each; if both answer and only one place is free, the
+     * upload is handed back at once (no attempt used) rather than held without a place to run in.
      */
     private List<Delivery> readNew(int start, int count, Duration block) {
         long now = clock.getAsLong();
@@ -607,13 +579,13 @@ public final class TaskConsumer implements AutoCloseable {
         }
         for (int i = 0; i < shardStates.length && deliveries.size() < count; i++) {
             Shard shard = shardFrom(start, i);
-            deliveries.addAll(read(shard, TaskStream.UPLOADS, count - deliveries.size(), Duration.ZERO));
+            deliveries.addAll(read(shard, count - deliveries.size(), Duration.ZERO, TaskStream.UPLOADS));
         }
-        if (deliveries.isEmpty() && !block.isNegative() && !block.isZero()) {
+        if (deliveries.isEmpty() && block.isPositive()) {
             Shard shard = shardStates[nextBlock];
             nextBlock = (nextBlock + 1) % shardStates.length;
             Duration wait = shardStates.length > 1 && block.compareTo(SHARD_BLOCK) > 0 ? SHARD_BLOCK : block;
-            deliveries.addAll(read(shard, null, 1, wait));
+            deliveries.addAll(read(shard, 1, wait, TaskStream.DELETES, TaskStream.UPLOADS));
             while (deliveries.size() > count) {
                 handBack(deliveries.remove(deliveries.size() - 1)); // the deletes come first: an upload goes back
             }
@@ -636,7 +608,7 @@ public final class TaskConsumer implements AutoCloseable {
         List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> reads = new ArrayList<>(shardStates.length);
         for (int i = 0; i < shardStates.length; i++) {
             Shard shard = shardFrom(start, i);
-            reads.add(sendRead(shard, TaskStream.DELETES, count, Duration.ZERO));
+            reads.add(sendRead(shard, count, Duration.ZERO, TaskStream.DELETES));
         }
         List<Delivery> deletes = new ArrayList<>();
         for (int i = 0; i < shardStates.length; i++) {
@@ -651,8 +623,12 @@ public final class TaskConsumer implements AutoCloseable {
 
     /** {@link #handBack} for several tasks in one round trip; one that fails stays pending and is reclaimed later. */
     private void handBackAll(List<Delivery> deliveries) {
-        List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> claims =
-                deliveries.stream().map(this::sendHandBack).toList();
+        List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> claims = new ArrayList<>();
+        try {
+            deliveries.forEach(delivery -> claims.add(sendHandBack(delivery)));
+        } catch (QueueUnavailableException notConnected) {
+            // Those not sent stay pending with this consumer and are reclaimed after the visibility timeout.
+        }
         for (RedisFuture<List<StreamMessage<byte[], byte[]>>> claim : claims) {
             try {
                 link.await(claim);
@@ -662,20 +638,19 @@ public final class TaskConsumer implements AutoCloseable {
         }
     }
 
-    /** One XREADGROUP of new entries from one stream of a shard, or from both ({@code stream} null; deletes first). */
-    private List<Delivery> read(Shard shard, TaskStream stream, int count, Duration block) {
-        return deliveriesOf(shard, link.await(sendRead(shard, stream, count, block), block));
+    /** One XREADGROUP of new entries from one or both streams of a shard. */
+    private List<Delivery> read(Shard shard, int count, Duration block, TaskStream... streams) {
+        return deliveriesOf(shard, link.await(sendRead(shard, count, block, streams), block));
     }
 
     @SuppressWarnings("unchecked") // Lettuce's varargs of a generic StreamOffset; nothing unsafe
-    private RedisFuture<List<StreamMessage<byte[], byte[]>>> sendRead(Shard shard, TaskStream stream, int count,
-            Duration block) {
+    private RedisFuture<List<StreamMessage<byte[], byte[]>>> sendRead(Shard shard, int count, Duration block,
+            TaskStream... streams) {
         XReadArgs args = XReadArgs.Builder.count(count);
-        if (!block.isNegative() && !block.isZero()) {
+        if (block.isPositive()) {
             args.block(block); // never BLOCK 0: that would wait forever
         }
-        List<TaskStream> streams = stream == null ? List.of(TaskStream.DELETES, TaskStream.UPLOADS) : List.of(stream);
-        XReadArgs.StreamOffset<byte[]>[] offsets = streams.stream()
+        XReadArgs.StreamOffset<byte[]>[] offsets = Arrays.stream(streams)
                 .map(s -> XReadArgs.StreamOffset.lastConsumed(shard.keys.stream(s)))
                 .toArray(XReadArgs.StreamOffset[]::new);
         return blockingConnection().commands().xreadgroup(me, args, offsets);
@@ -686,7 +661,7 @@ public final class TaskConsumer implements AutoCloseable {
         if (messages != null) {
             byte[] deletes = shard.keys.deletes();
             for (StreamMessage<byte[], byte[]> message : messages) {
-                TaskStream from = java.util.Arrays.equals(message.getStream(), deletes)
+                TaskStream from = Arrays.equals(message.getStream(), deletes)
                         ? TaskStream.DELETES : TaskStream.UPLOADS;
                 toDelivery(shard, from, message, 1).ifPresent(deliveries::add);
             }
@@ -725,7 +700,7 @@ public final class TaskConsumer implements AutoCloseable {
                 new byte[][] {keys.stream(stream), keys.dead(), keys.deletes()}, QueueKeys.bytes(QueueKeys.GROUP),
                 QueueKeys.bytes(entryId), QueueKeys.bytes(shortReason), QueueKeys.bytes(System.currentTimeMillis()),
                 QueueKeys.bytes(keys.forgetPrefix()), QueueKeys.bytes(keys.deadIndexPrefix()),
-                QueueKeys.bytes(settings.deadLetterRetention().toMillis() + INDEX_TTL_SLACK_MILLIS));
+                QueueKeys.bytes(settings.deadIndexTtl().toMillis()));
         long outcome = reply == null || reply.isEmpty() ? 0 : (Long) reply.get(0);
         if (outcome == 1) {
             String parked = shards.label(shard.index, QueueKeys.text((byte[]) reply.get(1)));
