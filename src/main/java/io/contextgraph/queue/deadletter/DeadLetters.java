@@ -14,6 +14,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,12 +83,12 @@ public final class DeadLetters {
         return new WaitingDeletes(total, oldestAccepted);
     }
 
-    /** The oldest {@code limit} dead letters. */
+    /** The oldest {@code limit} dead letters (pages through the streams: an operator's tool). */
     public List<DeadLetter> list(int limit) {
         return list(letter -> true, limit);
     }
 
-    /** The oldest {@code limit} dead letters of one kind (pages through the streams: an operator's tool). */
+    /** The oldest {@code limit} dead letters of one kind. */
     public List<DeadLetter> list(TaskType type, int limit) {
         return list(letter -> letter.type() == type, limit);
     }
@@ -119,7 +120,7 @@ public final class DeadLetters {
     }
 
     private static List<DeadLetter> oldest(List<Parked> letters, int limit) {
-        return letters.stream().sorted((a, b) -> StreamIds.compare(a.entryId(), b.entryId())).limit(limit)
+        return letters.stream().sorted(Comparator.comparing(Parked::entryId, StreamIds::compare)).limit(limit)
                 .map(Parked::letter).toList();
     }
 
