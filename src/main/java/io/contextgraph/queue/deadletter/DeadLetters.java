@@ -55,12 +55,8 @@ public final class DeadLetters {
 
     /** Uploads on the queue not yet stored (in progress included), summed over the shards. */
     public long waitingUploads() {
-        long total = 0;
-        for (QueueKeys keys : shardKeys) {
-            Long count = link.await(link.commands().xlen(keys.tasks()));
-            total += count == null ? 0 : count;
-        }
-        return total;
+        return shardKeys.stream()
+                .mapToLong(keys -> Objects.requireNonNullElse(link.await(link.commands().xlen(keys.tasks())), 0L)).sum();
     }
 
     /** Summed over the shards; the oldest is the oldest of any shard. */
