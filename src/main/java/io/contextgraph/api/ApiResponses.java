@@ -20,13 +20,13 @@ final class ApiResponses {
     }
 
     static void success(ServerResponse res) {
-        json(res, Status.OK_200, SUCCESS);
+        json(res, Status.OK_200, NO_STORE, SUCCESS);
     }
 
     static void error(ServerResponse res, Status status, String message) {
         String body = "{\"status\":\"error\",\"message\":\""
                 + new String(JsonStringEncoder.getInstance().quoteAsString(message)) + "\"}";
-        json(res, status, body.getBytes(StandardCharsets.UTF_8));
+        json(res, status, NO_STORE, body.getBytes(StandardCharsets.UTF_8));
     }
 
     /** 503 with Retry-After: the client keeps the data and tries again; nothing was accepted. */
@@ -35,10 +35,11 @@ final class ApiResponses {
         error(res, Status.SERVICE_UNAVAILABLE_503, message);
     }
 
-    static void json(ServerResponse res, Status status, byte[] body) {
+    /** A JSON body with its {@code Cache-Control}: {@code no-store} for answers about one request, else public. */
+    static void json(ServerResponse res, Status status, Header cacheControl, byte[] body) {
         res.status(status);
         res.header(JSON_TYPE);
-        res.header(NO_STORE);
+        res.header(cacheControl);
         res.send(body);
     }
 }

@@ -30,10 +30,14 @@ final class BodyReader {
 
     private final int limit;
     private final InflightBudget budget;
+    private final String tooLarge;
+    private final String tooLargeDecoded;
 
     BodyReader(int limit, InflightBudget budget) {
         this.limit = limit;
         this.budget = budget;
+        this.tooLarge = "body larger than " + limit + " bytes";
+        this.tooLargeDecoded = tooLarge + " after gzip decoding";
     }
 
     /** A decoded body held in memory; closing it gives its bytes back to the budget. */
@@ -49,22 +53,22 @@ final class BodyReader {
         boolean gzip = gzipEncoded(headers);
         OptionalLong declared = headers.contentLength();
         if (declared.isPresent() && declared.getAsLong() > limit) {
-            throw tooLarge("body larger than " + limit + " bytes");
+            throw tooLarge(tooLarge);
         }
         byte[] body;
         if (gzip) {
             LimitedStream limited = new LimitedStream(raw, limit);
             try (InputStream in = new GZIPInputStream(limited, FIRST_BUFFER)) {
-                body = readLimited(in, OptionalLong.empty(), "body larger than " + limit + " bytes after gzip decoding");
+                body = readLimited(in, OptionalLong.empty(), tooLargeDecoded);
             } catch (IOException | RuntimeException e) {
-                throw limited.passedLimit ? tooLarge("body larger than " + limit + " bytes")
+                throw limited.passedLimit ? tooLarge(tooLarge)
                         : limited.failed ? unreadable()
                         : limited.count == 0 ? new BadRequestException("empty body")
                         : new BadRequestException("broken gzip body");
             }
         } else {
             try {
-                body = readLimited(raw, declared, "body larger than " + limit + " bytes");
+                body = readLimited(raw, declared, tooLarge);
             } catch (IOException | RuntimeException e) {
                 throw unreadable();
             }
@@ -120,7 +124,7 @@ final class BodyReader {
                 "unsupported Content-Encoding: only gzip is accepted");
     }
 
-    private byte[] readLimited(InputStream in, OptionalLong declared, String tooLarge)
+    private byte[] readLimited(InputStream in, OptionalLong declared, String tooLargeMessage)
             throws IOException, BadRequestException, OverBudgetException {
         // A declared length bounds the growth, so that a correct one ends in a buffer of exactly the body's size.
         long ceiling = Math.min(limit, declared.orElse(limit));
@@ -135,7 +139,7 @@ final class BodyReader {
                         return buffer;
                     }
                     if (buffer.length >= limit) {
-                        throw tooLarge(tooLarge);
+                        throw tooLarge(tooLargeMessage);
                     }
                     int capacity = (int) Math.min(Math.max(ceiling, buffer.length + 1),
                             Math.max(FIRST_BUFFER, 2L * buffer.length));

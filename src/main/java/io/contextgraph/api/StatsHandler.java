@@ -3,6 +3,9 @@ package io.contextgraph.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contextgraph.queue.redis.QueueUnavailableException;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -24,6 +27,7 @@ import java.util.function.Supplier;
 final class StatsHandler implements Handler {
     private final Supplier<Map<String, Long>> source;
     private final Duration ttl;
+    private final Header cacheControl;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
     private final ReentrantLock refreshing = new ReentrantLock();
@@ -35,6 +39,7 @@ final class StatsHandler implements Handler {
     StatsHandler(Supplier<Map<String, Long>> source, Duration ttl, Clock clock) {
         this.source = source;
         this.ttl = ttl;
+        this.cacheControl = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "public, max-age=" + ttl.toSeconds());
         this.clock = clock;
     }
 
@@ -43,33 +48,36 @@ final class StatsHandler implements Handler {
         Cached current = cached;
         Instant now = clock.instant();
         if (current == null || now.isAfter(current.until())) {
-            if (refreshing.tryLock()) {
-                try {
-                    current = refresh(now);
-                } catch (QueueUnavailableException e) {
-                    if (current == null) {
-                        ApiResponses.unavailable(res, QueueErrors.RETRY_AFTER_UNAVAILABLE_SECONDS,
-                                "statistics are temporarily unavailable");
-                        return;
-                    }
-                } finally {
-                    refreshing.unlock();
-                }
-            } else if (current == null) {
-                refreshing.lock();
-                refreshing.unlock();
-                current = cached;
-                if (current == null) {
-                    ApiResponses.unavailable(res, QueueErrors.RETRY_AFTER_UNAVAILABLE_SECONDS,
-                            "statistics are temporarily unavailable");
-                    return;
-                }
-            }
+            current = refreshed(current, now);
         }
-        res.header("Cache-Control", "public, max-age=" + ttl.toSeconds());
-        res.status(Status.OK_200);
-        res.header("Content-Type", "application/json");
-        res.send(current.body());
+        if (current == null) {
+            ApiResponses.unavailable(res, QueueErrors.RETRY_AFTER_UNAVAILABLE_SECONDS,
+                    "statistics are temporarily unavailable");
+        } else {
+            ApiResponses.json(res, Status.OK_200, cacheControl, current.body());
+        }
+    }
+
+    /**
+     * Fresh figures, or {@code stale} while another caller refreshes or when the queue cannot be read. Without a
+     * stale copy, a caller waits for the one refreshing and takes what it got rather than ask the queue again.
+     */
+    private Cached refreshed(Cached stale, Instant now) {
+        if (!refreshing.tryLock()) {
+            if (stale != null) {
+                return stale;
+            }
+            refreshing.lock();
+            refreshing.unlock();
+            return cached;
+        }
+        try {
+            return refresh(now);
+        } catch (QueueUnavailableException e) {
+            return stale;
+        } finally {
+            refreshing.unlock();
+        }
     }
 
     private Cached refresh(Instant now) {

@@ -3,35 +3,32 @@ package io.contextgraph.api;
 import io.contextgraph.queue.ingest.TaskQueue;
 import io.contextgraph.queue.redis.QueueFullException;
 import io.contextgraph.queue.redis.QueueUnavailableException;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.InputStream;
 
-/** {@code POST/PUT /v1/upload}: checks the request and answers 200 only once the upload is queued. */
-final class UploadHandler implements Handler {
+/** {@code POST/PUT /v1/upload} and {@code /v1/delete}: check the request and answer 200 only once its task is queued. */
+final class TaskHandlers {
     /** Seconds to wait after the in-flight memory budget was full: other uploads finish within about that. */
     static final int BUSY_RETRY_AFTER_SECONDS = 1;
 
     private final BodyReader reader;
     private final UploadFormat format;
     private final TaskQueue queue;
-    private final QueueErrors queueErrors;
+    private final QueueErrors queueErrors = new QueueErrors();
 
-    UploadHandler(BodyReader reader, UploadFormat format, TaskQueue queue, QueueErrors queueErrors) {
+    TaskHandlers(BodyReader reader, UploadFormat format, TaskQueue queue) {
         this.reader = reader;
         this.format = format;
         this.queue = queue;
-        this.queueErrors = queueErrors;
     }
 
-    @Override
-    public void handle(ServerRequest req, ServerResponse res) {
+    /** Queues the upload of the body. */
+    void upload(ServerRequest req, ServerResponse res) {
         String user;
         InputStream raw = req.content().inputStream();
         try {
@@ -54,6 +51,20 @@ final class UploadHandler implements Handler {
         } catch (OverBudgetException e) {
             refuseWhileSending(res, raw,
                     () -> ApiResponses.unavailable(res, BUSY_RETRY_AFTER_SECONDS, e.getMessage()));
+            return;
+        } catch (QueueFullException | QueueUnavailableException e) {
+            queueErrors.answer(res, e);
+            return;
+        }
+        ApiResponses.success(res);
+    }
+
+    /** Queues the removal of everything stored for the caller's token. */
+    void delete(ServerRequest req, ServerResponse res) {
+        try {
+            queue.enqueueDelete(UserHeader.from(req.headers()));
+        } catch (BadRequestException e) {
+            ApiResponses.error(res, e.status(), e.getMessage());
             return;
         } catch (QueueFullException | QueueUnavailableException e) {
             queueErrors.answer(res, e);
