@@ -1,5 +1,6 @@
 package io.contextgraph.web;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -7,6 +8,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.StringJoiner;
 
 /** The Mozilla Dockerflow endpoints the load balancer and operators use. */
 public final class Dockerflow {
@@ -36,26 +38,24 @@ public final class Dockerflow {
     }
 
     private void heartbeat(ServerResponse res) {
-        StringBuilder checksJson = new StringBuilder("{");
-        StringBuilder details = new StringBuilder("{");
+        StringJoiner states = new StringJoiner(",", "{", "}");
+        StringJoiner details = new StringJoiner(",", "{", "}");
         boolean allOk = true;
         for (HealthCheck check : checks) {
             boolean ok = check.healthy();
             allOk &= ok;
-            if (checksJson.length() > 1) {
-                checksJson.append(',');
-            }
-            checksJson.append('"').append(check.name()).append("\":\"").append(ok ? "ok" : "error").append('"');
+            states.add("\"" + check.name() + "\":\"" + (ok ? "ok" : "error") + "\"");
             if (!ok) {
-                if (details.length() > 1) {
-                    details.append(',');
-                }
-                details.append('"').append(check.name()).append("\":").append(JsonText.quote(check.lastProblem()));
+                details.add("\"" + check.name() + "\":" + quote(check.lastProblem()));
             }
         }
-        String body = "{\"status\":\"" + (allOk ? "ok" : "error") + "\",\"checks\":" + checksJson + "},\"details\":"
-                + details + "}}";
+        String body = "{\"status\":\"" + (allOk ? "ok" : "error") + "\",\"checks\":" + states + ",\"details\":"
+                + details + "}";
         json(res, allOk ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, body);
+    }
+
+    private static String quote(String text) {
+        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text == null ? "" : text)) + "\"";
     }
 
     private static void json(ServerResponse res, Status status, String body) {

@@ -6,12 +6,12 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -19,7 +19,6 @@ import java.util.function.Consumer;
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final byte[] NOT_FOUND = "{\"status\":\"error\",\"message\":\"not found\"}".getBytes(StandardCharsets.UTF_8);
-
     private static final byte[] INTERNAL_ERROR =
             "{\"status\":\"error\",\"message\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -39,16 +38,10 @@ public final class HttpServer implements AutoCloseable {
             LOG.atError().addKeyValue("type", "web.unexpected_error").setCause(e).log("request failed unexpectedly");
             errors.report(e, "web request failed");
             if (!res.isSent()) {
-                res.status(Status.INTERNAL_SERVER_ERROR_500);
-                res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                res.send(INTERNAL_ERROR);
+                json(res, Status.INTERNAL_SERVER_ERROR_500, INTERNAL_ERROR);
             }
         });
-        routing.any((req, res) -> {
-            res.status(Status.NOT_FOUND_404);
-            res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.send(NOT_FOUND);
-        });
+        routing.any((req, res) -> json(res, Status.NOT_FOUND_404, NOT_FOUND));
         this.server = WebServer.builder()
                 .host("0.0.0.0")
                 .port(settings.port())
@@ -67,7 +60,7 @@ public final class HttpServer implements AutoCloseable {
                 // line is closed by its idle check, which by default runs only every 2 minutes. Twice the read timeout,
                 // so that the proxy in front (keepalive_timeout below that) closes idle keep-alive connections first.
                 .idleConnectionTimeout(settings.readTimeout().multipliedBy(2))
-                .idleConnectionPeriod(idleCheckPeriod(settings.readTimeout()))
+                .idleConnectionPeriod(SlowClientGuard.checkPeriod(settings.readTimeout()))
                 .addProtocol(Http1Config.builder()
                         // Every response header is a constant of ours (no request data is echoed into one), so
                         // re-validating them on every response only costs CPU. Request headers stay validated.
@@ -102,9 +95,9 @@ public final class HttpServer implements AutoCloseable {
         slowClients.close();
     }
 
-    private static Duration idleCheckPeriod(Duration readTimeout) {
-        Duration quarter = readTimeout.dividedBy(4);
-        Duration floor = Duration.ofMillis(100);
-        return quarter.compareTo(floor) < 0 ? floor : quarter;
+    private static void json(ServerResponse res, Status status, byte[] body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body);
     }
 }

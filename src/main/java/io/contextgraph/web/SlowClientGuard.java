@@ -39,9 +39,18 @@ final class SlowClientGuard implements AutoCloseable {
     SlowClientGuard(Duration readTimeout) {
         this.headerNanos = readTimeout.toNanos();
         this.requestNanos = readTimeout.multipliedBy(BODY_FACTOR).toNanos();
-        Duration quarter = readTimeout.dividedBy(4);
-        Duration period = quarter.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : quarter;
+        Duration period = checkPeriod(readTimeout);
         this.watcher = Thread.ofPlatform().daemon().name("slow-client-guard").start(() -> watch(period));
+    }
+
+    /**
+     * How often deadlines (and {@link HttpServer}'s idle connections) are checked: a quarter of the read timeout,
+     * at least 100 ms.
+     */
+    static Duration checkPeriod(Duration readTimeout) {
+        Duration quarter = readTimeout.dividedBy(4);
+        Duration floor = Duration.ofMillis(100);
+        return quarter.compareTo(floor) < 0 ? floor : quarter;
     }
 
     /** Listens to what the server receives: the request line starts the clock, the headers move the deadline. */
