@@ -7,7 +7,6 @@ import com.timgroup.statsd.StatsDClient;
 import com.timgroup.statsd.StatsDClientErrorHandler;
 import com.timgroup.statsd.StatsDClientException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -146,37 +145,30 @@ public final class Metrics implements AutoCloseable {
      * ({@code "reason", "json"}). An amount of zero or less sends nothing: SPEC forbids zero increments.
      */
     public void increment(String name, long amount, String... tags) {
+        String[] keyValues = keyValues(tags);
+        if (amount > 0) {
+            client.count(name, amount, keyValues);
+        }
+    }
+
+    /**
+     * Gauge {@code name}, read from {@code value} at every polling tick (the supplier should be cheap), with tags given
+     * as key, value pairs ({@code "shard", "3"}): one gauge per distinct tag set.
+     */
+    public void gauge(String name, LongSupplier value, String... tags) {
+        gauges.put(new Gauge(name, List.of(keyValues(tags))), Objects.requireNonNull(value, "value"));
+    }
+
+    /** Tags given as key, value pairs, as the client takes them: {@code key:value}. */
+    private static String[] keyValues(String[] tags) {
         if (tags.length % 2 != 0) {
             throw new IllegalArgumentException("tags must be key, value pairs");
-        }
-        if (amount <= 0) {
-            return;
         }
         String[] keyValues = new String[tags.length / 2];
         for (int i = 0; i < keyValues.length; i++) {
             keyValues[i] = tags[2 * i] + ":" + tagValue(tags[2 * i + 1]);
         }
-        client.count(name, amount, keyValues);
-    }
-
-    /** Gauge {@code name}, read from {@code value} at every polling tick; the supplier should be cheap. */
-    public void gauge(String name, LongSupplier value) {
-        gauge(name, value, new String[0]);
-    }
-
-    /**
-     * Gauge {@code name} with tags given as key, value pairs ({@code "shard", "3"}): one gauge per distinct tag set,
-     * read from {@code value} at every polling tick.
-     */
-    public void gauge(String name, LongSupplier value, String... tags) {
-        if (tags.length % 2 != 0) {
-            throw new IllegalArgumentException("tags must be key, value pairs");
-        }
-        List<String> keyValues = new ArrayList<>();
-        for (int i = 0; i < tags.length; i += 2) {
-            keyValues.add(tags[i] + ":" + tagValue(tags[i + 1]));
-        }
-        gauges.put(new Gauge(name, List.copyOf(keyValues)), Objects.requireNonNull(value, "value"));
+        return keyValues;
     }
 
     /** A gauge's name and tags ({@code key:value}). */
