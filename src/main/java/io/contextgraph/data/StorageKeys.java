@@ -2,6 +2,7 @@ package io.contextgraph.data;
 
 import java.time.LocalDate;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -64,13 +65,13 @@ public final class StorageKeys {
      * The upload id in a key built by {@link #upload}, or empty when the key is not one (its last segment does not
      * end in {@code .json.gz} or holds no valid id).
      */
-    public static java.util.Optional<String> uploadIdOf(String key) {
+    public static Optional<String> uploadIdOf(String key) {
         String suffix = ".json.gz";
         if (key == null || !key.endsWith(suffix)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String id = key.substring(key.lastIndexOf('/') + 1, key.length() - suffix.length());
-        return isValidUploadId(id) ? java.util.Optional.of(id) : java.util.Optional.empty();
+        return isValidUploadId(id) ? Optional.of(id) : Optional.empty();
     }
 
     /** Whether {@code uploadId} is 1 to 64 characters from ASCII letters, digits, {@code _} and {@code -}. */

@@ -1,5 +1,6 @@
 package io.contextgraph.data;
 
+import com.google.common.base.CharMatcher;
 import com.google.common.net.InetAddresses;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,9 @@ public final class UrlFilter {
     static final int MAX_LENGTH = 2048;
     /** Longest port written in a URL that could still be 80 or 443 with a few leading zeros. */
     private static final int MAX_PORT_DIGITS = 5;
+    private static final CharMatcher DIGITS = CharMatcher.inRange('0', '9');
+    private static final CharMatcher HEX_DIGITS = DIGITS.or(CharMatcher.inRange('a', 'f'));
+    private static final CharMatcher AUTHORITY_END = CharMatcher.anyOf("/?#");
 
     /** Names of a local network; {@code home.arpa} (RFC 8375) is on the Public Suffix List, so it needs naming. */
     private static final List<String> LOCAL_ZONES = List.of("localhost", "local", "home.arpa");
@@ -99,7 +103,11 @@ public final class UrlFilter {
             return UrlVerdict.MALFORMED;
         }
         int start = colon + 3;
-        int end = authorityEnd(url, start);
+        // The authority runs to the first "/", "?" or "#" (a backslash in it is rejected below).
+        int end = AUTHORITY_END.indexIn(url, start);
+        if (end < 0) {
+            end = url.length();
+        }
         String authority = url.substring(start, end);
         if (authority.indexOf('\\') >= 0) {
             // Browsers read "\" as "/" in http(s) URLs: a parser that does not would see another host.
@@ -168,31 +176,13 @@ public final class UrlFilter {
         return blocklist.blocksDomain(domain.get()) ? UrlVerdict.BLOCKED : UrlVerdict.ACCEPTED;
     }
 
-    /** The authority runs to the first "/", "?" or "#" (a backslash in it is rejected by the caller). */
-    private static int authorityEnd(String url, int start) {
-        for (int i = start; i < url.length(); i++) {
-            char c = url.charAt(i);
-            if (c == '/' || c == '?' || c == '#') {
-                return i;
-            }
-        }
-        return url.length();
-    }
-
     private static boolean isWithin(String name, String zone) {
         return name.equals(zone) || name.endsWith("." + zone);
     }
 
     private static boolean isDefaultPort(String port, int defaultPort) {
-        if (port.isEmpty() || port.length() > MAX_PORT_DIGITS) {
-            return false;
-        }
-        for (int i = 0; i < port.length(); i++) {
-            if (port.charAt(i) < '0' || port.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return Integer.parseInt(port) == defaultPort;
+        return !port.isEmpty() && port.length() <= MAX_PORT_DIGITS && DIGITS.matchesAllOf(port)
+                && Integer.parseInt(port) == defaultPort;
     }
 
     /**
@@ -205,12 +195,8 @@ public final class UrlFilter {
         if (last.isEmpty()) {
             return false;
         }
-        if (last.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return true;
-        }
         // The name is lower-case ASCII by now.
-        return last.startsWith("0x")
-                && last.substring(2).chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        return DIGITS.matchesAllOf(last) || (last.startsWith("0x") && HEX_DIGITS.matchesAllOf(last.substring(2)));
     }
 
     private static boolean isForbiddenCharacter(int cp) {

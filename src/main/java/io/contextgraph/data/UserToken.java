@@ -1,5 +1,7 @@
 package io.contextgraph.data;
 
+import com.google.common.base.CharMatcher;
+
 /**
  * The rules of the {@code X-User} token, the pseudonym a client identifies itself with.
  *
@@ -16,21 +18,20 @@ public final class UserToken {
 
     static final int MIN_LENGTH = 3;
     static final int MAX_LENGTH = 36;
+    /** ASCII only on purpose: Character.isLetterOrDigit would let in every script's letters. */
+    private static final CharMatcher ALLOWED = CharMatcher.inRange('a', 'z')
+            .or(CharMatcher.inRange('A', 'Z'))
+            .or(CharMatcher.inRange('0', '9'))
+            .or(CharMatcher.anyOf("!()*-._~"))
+            .precomputed();
 
     private UserToken() {
     }
 
     /** Whether {@code token} is an acceptable user token; {@code null} is not. */
     public static boolean isValid(String token) {
-        if (token == null || token.length() < MIN_LENGTH || token.length() > MAX_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < token.length(); i++) {
-            if (!isAllowed(token.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
+        return token != null && token.length() >= MIN_LENGTH && token.length() <= MAX_LENGTH
+                && ALLOWED.matchesAllOf(token);
     }
 
     /**
@@ -44,13 +45,5 @@ public final class UserToken {
             throw new IllegalArgumentException("invalid user token");
         }
         return token;
-    }
-
-    private static boolean isAllowed(char c) {
-        // ASCII only on purpose: Character.isLetterOrDigit would let in every script's letters.
-        return (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || "!()*-._~".indexOf(c) >= 0;
     }
 }

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -62,8 +61,8 @@ public final class TaskQueue {
 
     /** With other batch limits than the defaults (tests). */
     TaskQueue(RedisLink link, QueueSettings settings, int maxBatchUploads, int maxBatchBytes) {
-        this.link = Objects.requireNonNull(link, "link");
-        this.settings = Objects.requireNonNull(settings, "settings");
+        this.link = link;
+        this.settings = settings;
         this.shards = settings.shards();
         long commandTimeoutNanos = link.commandTimeout().toNanos();
         this.replication = new Replication(link);
@@ -88,8 +87,6 @@ public final class TaskQueue {
      * dedup window, the first one's id (nothing new is queued).
      */
     public String enqueueUpload(String user, byte[] body) {
-        Objects.requireNonNull(user, "user");
-        Objects.requireNonNull(body, "body");
         PendingUpload upload = new PendingUpload(user, body, digest(user, body), System.currentTimeMillis(),
                 System.nanoTime());
         uploads[shards.of(user)].submit(upload);
@@ -101,7 +98,6 @@ public final class TaskQueue {
      * no upload accepted before it will be stored. Returns the delete's acceptance order.
      */
     public String enqueueDelete(String user) {
-        Objects.requireNonNull(user, "user");
         QueueKeys at = keys[shards.of(user)];
         byte[][] scriptKeys = {at.deletes(), at.stats(), at.forget(user), at.order()};
         byte[][] args = {QueueKeys.bytes(settings.shardMaxLength()), QueueKeys.bytes(user),
@@ -131,11 +127,7 @@ public final class TaskQueue {
 
     /** The number of unfinished tasks, uploads and deletes (finished ones are deleted from the streams). */
     public long length() {
-        long total = 0;
-        for (long shard : lengths()) {
-            total += shard;
-        }
-        return total;
+        return Arrays.stream(lengths()).sum();
     }
 
     /** {@link #length()} per shard, by shard number (all read in one pipelined round). */
