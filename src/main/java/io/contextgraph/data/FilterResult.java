@@ -16,9 +16,6 @@ public record FilterResult(List<Session> kept, int droppedSessions, Set<String> 
     public FilterResult {
         kept = List.copyOf(kept);
         droppedUrls = Set.copyOf(droppedUrls);
-        if (droppedSessions < 0) {
-            throw new IllegalArgumentException("droppedSessions < 0");
-        }
     }
 
     /** Nothing was kept: the upload stores nothing and counts as a validation error. */

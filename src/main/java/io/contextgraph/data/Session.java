@@ -2,7 +2,6 @@ package io.contextgraph.data;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One kept session: one URL in one tab, from when it was opened until the user left it.
@@ -13,10 +12,6 @@ import java.util.Objects;
  * @param tabId tab group and tab, or {@code null} when the client sent none
  */
 public record Session(String url, long startTime, long durationMillis, String tabId) {
-
-    public Session {
-        Objects.requireNonNull(url, "url");
-    }
 
     /**
      * The session as it is stored: a JSON object with the document's field names
