@@ -10,10 +10,8 @@ public final class InflightBudget {
     private final long capacity;
     private final AtomicLong held = new AtomicLong();
 
+    /** @param capacity positive (the settings keep {@code MAX_INFLIGHT_BYTES} at least one body) */
     public InflightBudget(long capacity) {
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be positive");
-        }
         this.capacity = capacity;
     }
 

@@ -11,7 +11,6 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,22 +71,16 @@ final class StatsHandler implements Handler {
             return cached;
         }
         try {
-            return refresh(now);
-        } catch (QueueUnavailableException e) {
-            return stale;
-        } finally {
-            refreshing.unlock();
-        }
-    }
-
-    private Cached refresh(Instant now) {
-        Map<String, Long> figures = new TreeMap<>(source.get());
-        try {
-            Cached fresh = new Cached(json.writeValueAsString(figures).getBytes(StandardCharsets.UTF_8), now.plus(ttl));
+            Map<String, Long> figures = new TreeMap<>(source.get());
+            Cached fresh = new Cached(json.writeValueAsBytes(figures), now.plus(ttl));
             cached = fresh;
             return fresh;
+        } catch (QueueUnavailableException e) {
+            return stale;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stats could not be written as JSON", e);
+        } finally {
+            refreshing.unlock();
         }
     }
 }
