@@ -216,10 +216,5 @@ final class BodyReader {
         @Override
         public void close() {
         }
-
-        @Override
-        public long skip(long n) throws IOException {
-            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
-        }
     }
 }
