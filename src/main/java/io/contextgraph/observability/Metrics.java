@@ -145,9 +145,9 @@ public final class Metrics implements AutoCloseable {
      * ({@code "reason", "json"}). An amount of zero or less sends nothing: SPEC forbids zero increments.
      */
     public void increment(String name, long amount, String... tags) {
-        String[] keyValues = keyValues(tags);
-        if (amount > 0) {
-            client.count(name, amount, keyValues);
+        requirePairs(tags);
+        if (amount > 0) { // most uploads drop nothing: no tag strings built for those
+            client.count(name, amount, keyValues(tags));
         }
     }
 
@@ -156,14 +156,18 @@ public final class Metrics implements AutoCloseable {
      * as key, value pairs ({@code "shard", "3"}): one gauge per distinct tag set.
      */
     public void gauge(String name, LongSupplier value, String... tags) {
+        requirePairs(tags);
         gauges.put(new Gauge(name, List.of(keyValues(tags))), Objects.requireNonNull(value, "value"));
+    }
+
+    private static void requirePairs(String[] tags) {
+        if (tags.length % 2 != 0) {
+            throw new IllegalArgumentException("tags must be key, value pairs");
+        }
     }
 
     /** Tags given as key, value pairs, as the client takes them: {@code key:value}. */
     private static String[] keyValues(String[] tags) {
-        if (tags.length % 2 != 0) {
-            throw new IllegalArgumentException("tags must be key, value pairs");
-        }
         String[] keyValues = new String[tags.length / 2];
         for (int i = 0; i < keyValues.length; i++) {
             keyValues[i] = tags[2 * i] + ":" + tagValue(tags[2 * i + 1]);
