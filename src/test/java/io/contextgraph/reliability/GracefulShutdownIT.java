@@ -2,6 +2,7 @@ package io.contextgraph.reliability;
 
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
+import io.contextgraph.testing.ResponseGate;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
 import io.contextgraph.testing.Uploads;
@@ -119,6 +120,42 @@ class GracefulShutdownIT {
             for (Socket socket : held) {
                 socket.close();
             }
+        }
+    }
+
+    /**
+     * operations.md: a stopping worker lets its tasks in flight finish within SHUTDOWN_GRACE. The PUT's answer is held
+     * back until the worker has begun to stop, so the task is in flight at SIGTERM whatever the timing.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aStoppingWorkerLetsATaskInFlightFinishWithinTheGrace() throws Exception {
+        try (RedisServer redis = new RedisServer();
+             S3ProxyServer s3 = S3ProxyServer.startTransient();
+             ResponseGate gate = new ResponseGate(s3.endpoint().getPort());
+             RoleProcess web = RoleProcess.builder("web").name("in-flight-web").redis(redis.port()).start()
+                     .awaitHttp(Duration.ofSeconds(60))) {
+            s3.createBucket(BUCKET);
+            String user = Uploads.newUser();
+            try (RoleProcess worker = RoleProcess.builder("worker").name("in-flight-worker").redis(redis.port())
+                    .env("S3_BUCKET", BUCKET).env("S3_ENDPOINT", "http://127.0.0.1:" + gate.port())
+                    .env("SHUTDOWN_GRACE", "30s").start()
+                    .awaitLog("startup.storage.versioning", Duration.ofSeconds(60))) {
+                gate.hold(); // the start-up requests to S3 are answered; from here on only the upload's PUT is
+                assertThat(Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("in-flight")).statusCode())
+                        .isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gate.heldAnswers() > 0);
+                CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> terminate(worker));
+                worker.awaitLog("\"stopping\"", Duration.ofSeconds(30));
+                // Stopping, it waits for the task rather than cutting it off (well within the 30 s grace).
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                        .until(() -> worker.alive() && !worker.output().contains("worker.task_interrupted"));
+                gate.release();
+                assertThat(exit.get(60, TimeUnit.SECONDS)).as("exit status").isEqualTo(STOPPED_BY_SIGTERM);
+                assertThat(worker.output()).contains("\"handed_back\":0").doesNotContain("worker.task_interrupted");
+            }
+            assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/")).hasSize(1);
+            assertThat(redis.cli("XLEN", "cg:tasks").strip()).isEqualTo("0");
         }
     }
 
