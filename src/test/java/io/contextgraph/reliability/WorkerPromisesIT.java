@@ -1,0 +1,164 @@
+package io.contextgraph.reliability;
+
+import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RedisServer;
+import io.contextgraph.testing.ResponseGate;
+import io.contextgraph.testing.RoleProcess;
+import io.contextgraph.testing.S3ProxyServer;
+import io.contextgraph.testing.S3RequestLog;
+import io.contextgraph.testing.Uploads;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Promises of docs/operations.md and docs/deploy.md about what a worker does with its tasks and with S3. */
+class WorkerPromisesIT {
+    private static final String BUCKET = "cg-worker-promises";
+    private static final Duration VISIBILITY = Duration.ofSeconds(60);
+
+    /**
+     * operations.md, Graceful shutdown: a stopping worker "lets tasks in flight finish for up to SHUTDOWN_GRACE ...,
+     * then interrupts the rest and hands them back (XCLAIM with an idle time of the full visibility timeout and the
+     * delivery count reset) ...; a hand-back does not use up an attempt". The PUT's answer is held for good, so the
+     * task is still in flight when the grace runs out.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aTaskStillInFlightWhenTheGraceRunsOutIsHandedBackWithTheFullVisibilityTimeoutAndNoAttemptUsed()
+            throws Exception {
+        try (RedisServer redis = new RedisServer();
+             S3ProxyServer s3 = S3ProxyServer.startTransient();
+             ResponseGate gate = new ResponseGate(s3.endpoint().getPort());
+             S3RequestLog log = new S3RequestLog(s3.endpoint().getPort());
+             RoleProcess web = RoleProcess.builder("web").name("grace-cut-web").redis(redis.port()).start()
+                     .awaitHttp(Duration.ofSeconds(60))) {
+            s3.createBucket(BUCKET);
+            String user = Uploads.newUser();
+            String prefix = "v1/sessions/user=" + user + "/";
+            try (RoleProcess stuck = worker(redis, gate.port(), "grace-cut-stuck")
+                    .env("SHUTDOWN_GRACE", "2s").start()
+                    .awaitLog("startup.storage.versioning", Duration.ofSeconds(60))) {
+                gate.hold(); // the start-up checks were answered; the upload's PUT is not, ever
+                assertThat(Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("grace-cut")).statusCode())
+                        .isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gate.heldAnswers() > 0);
+                assertThat(pendingEntry(redis).deliveries()).as("delivered once").isEqualTo(1);
+
+                assertThat(stuck.terminate(Duration.ofSeconds(60))).as("exit status")
+                        .isEqualTo(GracefulShutdownIT.STOPPED_BY_SIGTERM);
+                assertThat(stuck.output()).contains("worker.task_interrupted", "\"handed_back\":1");
+            }
+            Pending handedBack = pendingEntry(redis);
+            assertThat(handedBack.deliveries()).as("the hand-back gives the attempt back").isZero();
+            assertThat(handedBack.idleMillis()).as("idle at least the full visibility timeout")
+                    .isGreaterThanOrEqualTo(VISIBILITY.toMillis());
+
+            // S3Proxy stored the held PUT; without it, only the next worker's write can be there afterwards.
+            s3.client().deleteObject(b -> b.bucket(BUCKET).key(s3.listKeys(BUCKET, prefix).get(0)));
+            assertThat(s3.listKeys(BUCKET, prefix)).isEmpty();
+            try (RoleProcess taker = worker(redis, log.port(), "grace-cut-taker").start()
+                    .awaitLog("worker started", Duration.ofSeconds(60))) {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> "0".equals(redis.cli("XLEN", "cg:tasks").strip()));
+                assertThat(s3.listKeys(BUCKET, prefix)).hasSize(1);
+                assertThat(log.requests()).filteredOn(r -> r.method().equals("PUT") && r.object())
+                        .as("one write of the handed-back task").hasSize(1);
+                assertThat(taker.output()).doesNotContain("worker.task_failed");
+            }
+        }
+    }
+
+    /**
+     * deploy.md, the worker's S3 permissions: "Not needed ...: s3:GetObject — the service never reads an object
+     * back; s3:ListMultipartUploadParts — it never lists the parts of an upload." Every request the worker sends while
+     * it starts, stores uploads, drops a covered upload and forgets a user is noted (its shape only) on the way to S3.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void theWorkerNeverReadsAnObjectBackNorListsTheParts() throws Exception {
+        try (RedisServer redis = new RedisServer();
+             S3ProxyServer s3 = S3ProxyServer.startTransient();
+             S3RequestLog log = new S3RequestLog(s3.endpoint().getPort());
+             RoleProcess web = RoleProcess.builder("web").name("no-read-web").redis(redis.port()).start()
+                     .awaitHttp(Duration.ofSeconds(60))) {
+            s3.createBucket(BUCKET);
+            String kept = Uploads.newUser();
+            String forgotten = Uploads.newUser();
+            // Queued before any worker runs: the delete goes first, so the upload it covers is removed unread.
+            assertThat(Http.post(web.uri("/v1/upload"), forgotten, Uploads.withMarker("covered")).statusCode())
+                    .isEqualTo(200);
+            assertThat(Http.post(web.uri("/v1/delete"), forgotten, new byte[0]).statusCode()).isEqualTo(200);
+            try (RoleProcess worker = worker(redis, log.port(), "no-read-worker").start()
+                    .awaitLog("startup.storage.versioning", Duration.ofSeconds(60))) {
+                awaitQueuesEmpty(redis);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(Http.post(web.uri("/v1/upload"), kept, Uploads.withMarker("kept-" + i)).statusCode())
+                            .isEqualTo(200); // distinct bodies: identical ones would be one upload (dedup)
+                }
+                awaitQueuesEmpty(redis);
+                assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + kept + "/")).hasSize(3);
+                // A stored user forgotten: the delete lists and removes what is there.
+                assertThat(Http.post(web.uri("/v1/delete"), kept, new byte[0]).statusCode()).isEqualTo(200);
+                awaitQueuesEmpty(redis);
+                assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + kept + "/")).isEmpty();
+                assertThat(worker.output()).contains("upload.forgotten");
+            }
+            List<S3RequestLog.Request> requests = log.requests();
+            System.out.println("worker's S3 requests: " + requests);
+            assertThat(requests).as("the worker wrote and deleted through this log")
+                    .anyMatch(r -> r.method().equals("PUT") && r.object())
+                    .anyMatch(r -> r.method().equals("DELETE") || r.method().equals("POST"));
+            assertThat(requests).as("no object read (GetObject, HeadObject) and no ListParts")
+                    .noneMatch(r -> r.object() && (r.method().equals("GET") || r.method().equals("HEAD")));
+            assertThat(requests).as("only calls of the actions deploy.md grants").allMatch(WorkerPromisesIT::granted);
+        }
+    }
+
+    /** The API calls of deploy.md's table of the worker's S3 actions, by request shape (path-style addressing). */
+    private static boolean granted(S3RequestLog.Request r) {
+        List<String> query = r.queryNames();
+        if (r.object()) {
+            return switch (r.method()) {
+                case "PUT" -> true; // PutObject, UploadPart
+                case "POST" -> query.contains("uploads") || query.contains("uploadId"); // Create/CompleteMultipartUpload
+                case "DELETE" -> true; // DeleteObject, with a version id, AbortMultipartUpload
+                default -> false;
+            };
+        }
+        return switch (r.method()) {
+            case "HEAD" -> query.isEmpty(); // HeadBucket
+            case "GET" -> query.contains("list-type") || query.contains("uploads") || query.contains("versioning")
+                    || query.contains("versions"); // ListObjectsV2, ListMultipartUploads, GetBucketVersioning, ListObjectVersions
+            case "POST" -> query.equals(List.of("delete")); // DeleteObjects
+            default -> false;
+        };
+    }
+
+    private static RoleProcess.Builder worker(RedisServer redis, int s3Port, String name) {
+        return RoleProcess.builder("worker").name(name).redis(redis.port())
+                .env("S3_BUCKET", BUCKET).env("S3_ENDPOINT", "http://127.0.0.1:" + s3Port)
+                .env("QUEUE_VISIBILITY_TIMEOUT", VISIBILITY.toSeconds() + "s");
+    }
+
+    private static void awaitQueuesEmpty(RedisServer redis) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                "0".equals(redis.cli("XLEN", "cg:tasks").strip())
+                        && "0".equals(redis.cli("XLEN", "cg:deletes").strip()));
+    }
+
+    /** The one entry of the upload stream's pending list. */
+    private record Pending(String consumer, long idleMillis, long deliveries) {
+    }
+
+    private static Pending pendingEntry(RedisServer redis) {
+        String[] lines = redis.cli("XPENDING", "cg:tasks", "workers", "-", "+", "10").split("\n");
+        assertThat(lines).as("one pending entry: id, consumer, idle, deliveries").hasSize(4);
+        return new Pending(lines[1].strip(), Long.parseLong(lines[2].strip()), Long.parseLong(lines[3].strip()));
+    }
+}
