@@ -6,12 +6,14 @@ import io.contextgraph.testing.ResponseGate;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
 import io.contextgraph.testing.S3RequestLog;
+import io.contextgraph.testing.SentrySink;
 import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -118,6 +120,80 @@ class WorkerPromisesIT {
                     .noneMatch(r -> r.object() && (r.method().equals("GET") || r.method().equals("HEAD")));
             assertThat(requests).as("only calls of the actions deploy.md grants").allMatch(WorkerPromisesIT::granted);
         }
+    }
+
+    /**
+     * operations.md, failure modes, "Redis down / unreachable": "workers pause and report once". One event per outage
+     * however many polls fail meanwhile (Redis frozen with SIGSTOP, so every poll times out), and one again for the
+     * next outage once polls had succeeded in between; no event carries the user or the upload.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aRedisOutageIsReportedOnceAndTheNextOutageOnceAgain() throws Exception {
+        try (SentrySink sentry = new SentrySink();
+             RedisServer redis = new RedisServer();
+             S3ProxyServer s3 = S3ProxyServer.startTransient();
+             RoleProcess web = RoleProcess.builder("web").name("outage-web").redis(redis.port()).start()
+                     .awaitHttp(Duration.ofSeconds(60))) {
+            s3.createBucket(BUCKET);
+            String user = Uploads.newUser();
+            String marker = "outage-" + UUID.randomUUID();
+            String workerOutput;
+            try (RoleProcess worker = worker(redis, s3.endpoint().getPort(), "outage-worker")
+                    .env("SENTRY_DSN", sentry.dsn()).start()
+                    .awaitLog("startup.storage.versioning", Duration.ofSeconds(60))) {
+                storeOneUpload(web, s3, redis, user, marker + "-before");
+                assertThat(outageReports(sentry)).isZero();
+
+                for (int outage = 1; outage <= 2; outage++) {
+                    long pollsBefore = commandCalls(redis, "xautoclaim");
+                    redis.pause();
+                    try {
+                        int expected = outage;
+                        await().atMost(Duration.ofSeconds(30)).until(() -> outageReports(sentry) >= expected);
+                        // The worker retries with a back-off of at most 2 s: several polls fail in these 6 s.
+                        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10))
+                                .until(() -> outageReports(sentry) == expected);
+                    } finally {
+                        redis.resume();
+                    }
+                    // Each poll starts with an XAUTOCLAIM; those of the timed-out polls reach Redis when it runs again.
+                    // At most one poll after the resume adds two (deletes, then uploads) before this count is taken, so
+                    // five or more mean at least three polls failed during the outage.
+                    assertThat(commandCalls(redis, "xautoclaim") - pollsBefore).as("polls sent during outage " + outage)
+                            .isGreaterThanOrEqualTo(5);
+                    storeOneUpload(web, s3, redis, user, marker + "-after-" + outage);
+                    assertThat(outageReports(sentry)).as("nothing more reported once Redis is back")
+                            .isEqualTo(outage);
+                }
+                workerOutput = worker.output();
+            }
+            List<String> events = sentry.bodies().stream().filter(e -> e.contains("\"type\":\"event\"")).toList();
+            assertThat(events).isNotEmpty().allSatisfy(event -> assertThat(event)
+                    .doesNotContain(user, marker, "mozilla.org", "\"request\"", "\"user\":{", "\"vars\""));
+            assertThat(workerOutput).doesNotContain(user, marker);
+        }
+    }
+
+    private static void storeOneUpload(RoleProcess web, S3ProxyServer s3, RedisServer redis, String user, String marker) {
+        int before = s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/").size();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Http.post(web.uri("/v1/upload"), user, Uploads.withMarker(marker)).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> s3.listKeys(BUCKET, "v1/sessions/user=" + user + "/").size() == before + 1);
+        awaitQueuesEmpty(redis);
+    }
+
+    private static long outageReports(SentrySink sentry) {
+        return sentry.bodies().stream()
+                .filter(e -> e.contains("\"type\":\"event\"") && e.contains("worker cannot read the queue")).count();
+    }
+
+    /** How many times Redis has run a command, from INFO commandstats ({@code cmdstat_<name>:calls=N,...}). */
+    private static long commandCalls(RedisServer redis, String command) {
+        return redis.cli("INFO", "commandstats").lines().filter(l -> l.startsWith("cmdstat_" + command + ":"))
+                .map(l -> l.substring(l.indexOf("calls=") + 6, l.indexOf(',', l.indexOf("calls="))))
+                .mapToLong(Long::parseLong).findFirst().orElse(0);
     }
 
     /** The API calls of deploy.md's table of the worker's S3 actions, by request shape (path-style addressing). */
