@@ -1,5 +1,6 @@
 package io.contextgraph.reliability;
 
+import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.ResponseGate;
@@ -172,6 +173,56 @@ class WorkerPromisesIT {
             assertThat(events).isNotEmpty().allSatisfy(event -> assertThat(event)
                     .doesNotContain(user, marker, "mozilla.org", "\"request\"", "\"user\":{", "\"vars\""));
             assertThat(workerOutput).doesNotContain(user, marker);
+        }
+    }
+
+    /**
+     * operations.md, Dead letters: "Each parked task is also noted in the user's index cg:dead:user:<user> (a set of
+     * dead-letter IDs, expiring a day after the retention) ...; dead letters parked before the index existed are
+     * indexed once by the first worker that starts (cg:dead:indexed remembers it)." A task is parked by a real worker
+     * (S3 unreachable, one attempt); then its index is removed, as before the index existed, and the next worker to
+     * start builds it again, so that a delete of that user removes the dead letter.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void theDeadLetterIndexLivesADayLongerThanTheRetentionAndIsBuiltByAStartingWorker() throws Exception {
+        Duration retention = Duration.ofDays(3);
+        long indexTtl = retention.plusDays(1).toMillis();
+        try (RedisServer redis = new RedisServer();
+             S3ProxyServer s3 = S3ProxyServer.startTransient();
+             RoleProcess web = RoleProcess.builder("web").name("dead-index-web").redis(redis.port()).start()
+                     .awaitHttp(Duration.ofSeconds(60))) {
+            s3.createBucket(BUCKET);
+            String user = Uploads.newUser();
+            String index = "cg:dead:user:" + user;
+            try (RoleProcess parking = worker(redis, FreePorts.next(), "dead-index-parking")
+                    .env("DEAD_LETTER_RETENTION", "3d").env("QUEUE_MAX_ATTEMPTS", "1")
+                    .env("QUEUE_RETRY_DELAY", "100ms").start().awaitLog("worker started", Duration.ofSeconds(60))) {
+                assertThat(Http.post(web.uri("/v1/upload"), user, Uploads.withMarker("parked")).statusCode())
+                        .isEqualTo(200);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> "1".equals(redis.cli("XLEN", "cg:dead").strip()));
+            }
+            String deadLetter = redis.cli("XRANGE", "cg:dead", "-", "+").lines().findFirst().orElseThrow().strip();
+            assertThat(redis.cli("SMEMBERS", index).strip()).isEqualTo(deadLetter);
+            assertThat(Long.parseLong(redis.cli("PTTL", index).strip())).as("parked: index TTL = retention + 1 day")
+                    .isBetween(indexTtl - 60_000, indexTtl);
+
+            // As a Redis whose dead letters were parked by a version without the index.
+            redis.cli("DEL", index, "cg:dead:indexed");
+            try (RoleProcess starting = worker(redis, s3.endpoint().getPort(), "dead-index-starting")
+                    .env("DEAD_LETTER_RETENTION", "3d").start()
+                    .awaitLog("worker.dead_letters_indexed", Duration.ofSeconds(60))) {
+                assertThat(starting.output()).contains("\"count\":1");
+                assertThat(redis.cli("SMEMBERS", index).strip()).isEqualTo(deadLetter);
+                assertThat(Long.parseLong(redis.cli("PTTL", index).strip())).as("indexed at start: the same TTL")
+                        .isBetween(indexTtl - 60_000, indexTtl);
+                assertThat(redis.cli("EXISTS", "cg:dead:indexed").strip()).isEqualTo("1");
+
+                assertThat(Http.post(web.uri("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> "0".equals(redis.cli("XLEN", "cg:dead").strip()));
+            }
         }
     }
 
