@@ -3,6 +3,7 @@ package io.contextgraph.web;
 import com.sun.net.httpserver.HttpServer;
 import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
+import io.contextgraph.testing.RawHttp;
 import io.contextgraph.testing.RedisServer;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.Uploads;
@@ -32,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The committed {@code deploy/nginx/contextgraph.conf}, run by the real nginx in front of a real web role: only its
@@ -147,6 +149,176 @@ class NginxIT {
         }
     }
 
+    /**
+     * deploy.md: nginx's default access log records the request line, never the X-User token nor the URLs of a body.
+     * The committed server block adds no log format of its own, so this is nginx's {@code combined} format.
+     */
+    @Test
+    void theAccessLogHasThePathsButNeverTheTokenNorTheUploadedUrls(@TempDir Path logWork) throws Exception {
+        String user = "tok" + Uploads.newUser();
+        String marker = "url" + Uploads.newUser();
+        try (Nginx front = Nginx.startLogging(logWork, web.port())) {
+            assertThat(Http.post(front.https("/v1/upload"), user, Uploads.withMarker(marker),
+                    "Content-Type", "application/json").statusCode()).isEqualTo(200);
+            assertThat(Http.post(front.http("/v1/upload"), user, ("{\"sessions\":[{\"url\":\"" + marker)
+                    .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json").statusCode()).isEqualTo(400);
+            assertThat(Http.post(front.http("/v1/delete"), user, new byte[0]).statusCode()).isEqualTo(200);
+            Path log = logWork.resolve("access.log");
+            // nginx writes a request's line when it finishes the request, which may be just after the client has the answer.
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(log)
+                    && Files.readString(log).contains("\"POST /v1/delete HTTP/1.1\" 200"));
+            String lines = Files.readString(log);
+            assertThat(lines).contains("\"POST /v1/upload HTTP/1.1\" 200", "\"POST /v1/upload HTTP/1.1\" 400")
+                    .doesNotContain(user).doesNotContain(marker);
+        }
+    }
+
+    /**
+     * deploy.md: {@code proxy_next_upstream off}, so an upload is never sent twice. With a second (backup) upstream, a
+     * first one that reads the whole upload and then drops the connection without an answer leaves the client with
+     * nginx's 502, and the second never sees the upload.
+     */
+    @Test
+    void anUploadTheFirstUpstreamDropsIsNotResentToAnother(@TempDir Path twoWork) throws Exception {
+        String user = Uploads.newUser();
+        try (Dropper first = new Dropper(); Recorder second = new Recorder();
+             Nginx front = Nginx.start(twoWork, first.port(), "server 127.0.0.1:" + first.port() + ";",
+                     "server 127.0.0.1:" + first.port() + "; server 127.0.0.1:" + second.port() + " backup;")) {
+            HttpResponse<String> res = Http.post(front.http("/v1/upload"), user, Uploads.sessions(1),
+                    "Content-Type", "application/json");
+
+            assertNginxError(res, 502, "retry later");
+            assertThat(first.users()).as("the first upstream read the upload").containsExactly(user);
+            assertThat(second.arrivals()).as("nothing was passed to the second upstream").isEmpty();
+        }
+    }
+
+    /**
+     * deploy.md: {@code proxy_request_buffering on}, the whole body is received before the request goes upstream
+     * (over 1 MiB spooled to a temporary file). An upload of which 2 of 3 MiB have arrived is in nginx's temporary
+     * file (nginx warns that it buffers it there) and not at the upstream; once the rest arrives, the upstream gets it
+     * whole.
+     */
+    @Test
+    void anUploadReachesTheUpstreamOnlyOnceItsWholeBodyHasArrived(@TempDir Path bufferWork) throws Exception {
+        byte[] body = new byte[3 * 1024 * 1024];
+        java.util.Arrays.fill(body, (byte) 'x');
+        int part = 2 * 1024 * 1024;
+        try (Recorder upstream = new Recorder(); Nginx front = Nginx.start(bufferWork, upstream.port());
+             Socket socket = new Socket("127.0.0.1", front.httpPort)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/upload HTTP/1.1\r\nHost: x\r\nX-User: " + Uploads.newUser()
+                    + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, part);
+            out.flush();
+            Path errors = bufferWork.resolve("error.log");
+            await().atMost(Duration.ofSeconds(20)).until(() -> !upstream.arrivals().isEmpty()
+                    || Files.readString(errors).contains("a client request body is buffered to a temporary file"));
+            assertThat(upstream.arrivals()).as("while the upload's body is incomplete").isEmpty();
+
+            out.write(body, part, body.length - part);
+            out.flush();
+            assertThat(RawHttp.readHead(socket.getInputStream()).status()).isEqualTo(200);
+            assertThat(upstream.arrivals()).containsExactly("POST /v1/upload");
+            assertThat(upstream.bodies()).containsExactly("POST /v1/upload " + body.length);
+        }
+    }
+
+    /** An upstream that reads each request whole, then closes the connection without answering. */
+    private static final class Dropper implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<String> users = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Dropper() throws IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try (Socket client = server.accept()) {
+                        RawHttp.Head head = readRequestHead(client.getInputStream());
+                        client.getInputStream().readNBytes(Integer.parseInt(head.header("content-length")));
+                        users.add(head.header("x-user"));
+                    } catch (IOException | RuntimeException e) {
+                        // closed with the test, or a request without a body: dropped all the same
+                    }
+                }
+            });
+        }
+
+        /** The head of a request, read as RawHttp reads an answer's (the request line stands for the status line). */
+        private static RawHttp.Head readRequestHead(java.io.InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("closed in the head");
+                }
+                head.append((char) b);
+            }
+            return RawHttp.readHead(new java.io.ByteArrayInputStream(
+                    ("HTTP/1.1 000 request\r\n" + head.substring(head.indexOf("\r\n") + 2))
+                            .getBytes(StandardCharsets.ISO_8859_1)));
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        List<String> users() {
+            return List.copyOf(users);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    /**
+     * An upstream that answers 200 and notes each request when its head is in and again once its body is read; one
+     * thread per request, so a request whose body has not ended cannot hold up the others.
+     */
+    private static final class Recorder implements AutoCloseable {
+        private final HttpServer server;
+        private final List<String> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Recorder() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/", exchange -> {
+                try (exchange) {
+                    String request = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+                    arrivals.add(request);
+                    bodies.add(request + " " + exchange.getRequestBody().readAllBytes().length);
+                    byte[] answer = "{\"status\":\"success\"}".getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders().add("Content-Type", "application/json");
+                    exchange.sendResponseHeaders(200, answer.length);
+                    exchange.getResponseBody().write(answer);
+                }
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        /** "METHOD path" of each request, noted as soon as its head is in. */
+        List<String> arrivals() {
+            return List.copyOf(arrivals);
+        }
+
+        /** "METHOD path bytes" of each request, noted once its body is read. */
+        List<String> bodies() {
+            return List.copyOf(bodies);
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
     private static void assertNginxError(HttpResponse<String> res, int status, String messagePart) throws IOException {
         assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
         assertThat(res.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -229,6 +401,17 @@ class NginxIT {
 
         /** {@code edits}: pairs of a text of the committed file and what replaces it for one test. */
         static Nginx start(Path directory, int upstreamPort, String... edits) throws IOException, InterruptedException {
+            return launch(directory, upstreamPort, "off", edits);
+        }
+
+        /** As {@link #start}, with nginx's default access log (format {@code combined}) on in {@code access.log}. */
+        static Nginx startLogging(Path directory, int upstreamPort, String... edits)
+                throws IOException, InterruptedException {
+            return launch(directory, upstreamPort, directory.toAbsolutePath().resolve("access.log").toString(), edits);
+        }
+
+        private static Nginx launch(Path directory, int upstreamPort, String accessLog, String... edits)
+                throws IOException, InterruptedException {
             Files.createDirectories(directory);
             int httpPort = FreePorts.next();
             int httpsPort = FreePorts.next();
@@ -251,7 +434,7 @@ class NginxIT {
                     error_log %1$s/error.log warn;
                     events { worker_connections 64; }
                     http {
-                        access_log off;
+                        access_log %2$s;
                         client_body_temp_path %1$s/body;
                         proxy_temp_path %1$s/proxy;
                         fastcgi_temp_path %1$s/fastcgi;
@@ -259,7 +442,7 @@ class NginxIT {
                         scgi_temp_path %1$s/scgi;
                         include %1$s/contextgraph.conf;
                     }
-                    """.formatted(directory.toAbsolutePath());
+                    """.formatted(directory.toAbsolutePath(), accessLog);
             Path conf = directory.resolve("nginx.conf");
             Files.writeString(conf, main);
             Process process = new ProcessBuilder(nginxBinary(), "-e", directory.resolve("error.log").toString(),
