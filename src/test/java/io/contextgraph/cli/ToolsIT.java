@@ -205,6 +205,45 @@ class ToolsIT {
         }
     }
 
+    /**
+     * operations.md: without REDIS_HOST, dead-letters uses the Redis a standalone published in
+     * {@code <DATA_DIR>-state/redis.address} and says so on stderr; with REDIS_HOST set, that Redis is used and the file
+     * is ignored (an empty REDIS_HOST counts as unset). Two real Redis servers, told apart by their queued uploads.
+     */
+    @Test
+    void deadLettersUsesRedisHostWhenSetAndTheStandalonesAddressFileOtherwise(@TempDir Path dir) throws Exception {
+        try (RedisServer named = new RedisServer(); RedisServer published = new RedisServer()) {
+            for (int i = 0; i < 2; i++) {
+                named.cli("XADD", "cg:tasks", "*", "by", "named");
+            }
+            for (int i = 0; i < 3; i++) {
+                published.cli("XADD", "cg:tasks", "*", "by", "published");
+            }
+            Path dataDir = Files.createDirectories(dir.resolve("data"));
+            Path addressFile = Files.createDirectories(dir.resolve("data-state")).resolve("redis.address");
+            Files.writeString(addressFile, "127.0.0.1:" + published.port() + "\n");
+            String fromFile = "contextgraph: the standalone's embedded Redis at 127.0.0.1:" + published.port()
+                    + " (from " + addressFile.toRealPath() + ")";
+
+            Run withHost = jar(Map.of("DATA_DIR", dataDir.toString(), "REDIS_HOST", "127.0.0.1",
+                    "REDIS_PORT", Integer.toString(named.port())), "dead-letters", "list");
+
+            assertThat(withHost.status()).as(withHost.stderr()).isZero();
+            assertThat(withHost.stdout().lines().toList()).as("REDIS_HOST's Redis").first().isEqualTo("uploads waiting: 2");
+            assertThat(withHost.stderr()).doesNotContain("embedded Redis").doesNotContain("redis.address");
+
+            for (Map<String, String> unset : List.of(Map.of("DATA_DIR", dataDir.toString()),
+                    Map.of("DATA_DIR", dataDir.toString(), "REDIS_HOST", ""))) {
+                Run withoutHost = jar(unset, "dead-letters", "list");
+
+                assertThat(withoutHost.status()).as(withoutHost.stderr()).isZero();
+                assertThat(withoutHost.stdout().lines().toList()).as("the published Redis, " + unset).first()
+                        .isEqualTo("uploads waiting: 3");
+                assertThat(withoutHost.stderrMessages()).contains(fromFile);
+            }
+        }
+    }
+
     /** The round trip of docs/api.md: keygen, standalone with both keys, encrypt with jose, upload, stored. */
     @Test
     void keygenKeysRunAnEncryptedRoundTrip(@TempDir Path dir) throws Exception {
