@@ -2,9 +2,9 @@ package io.contextgraph.reliability;
 
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
-import io.contextgraph.testing.ResponseGate;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
+import io.contextgraph.testing.S3Relay;
 import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,7 +132,7 @@ class GracefulShutdownIT {
     void aStoppingWorkerLetsATaskInFlightFinishWithinTheGrace() throws Exception {
         try (RedisServer redis = new RedisServer();
              S3ProxyServer s3 = S3ProxyServer.startTransient();
-             ResponseGate gate = new ResponseGate(s3.endpoint().getPort());
+             S3Relay gate = new S3Relay(s3.endpoint().getPort());
              RoleProcess web = RoleProcess.builder("web").name("in-flight-web").redis(redis.port()).start()
                      .awaitHttp(Duration.ofSeconds(60))) {
             s3.createBucket(BUCKET);

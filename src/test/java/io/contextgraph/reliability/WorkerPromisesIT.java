@@ -3,10 +3,9 @@ package io.contextgraph.reliability;
 import io.contextgraph.testing.FreePorts;
 import io.contextgraph.testing.Http;
 import io.contextgraph.testing.RedisServer;
-import io.contextgraph.testing.ResponseGate;
 import io.contextgraph.testing.RoleProcess;
 import io.contextgraph.testing.S3ProxyServer;
-import io.contextgraph.testing.S3RequestLog;
+import io.contextgraph.testing.S3Relay;
 import io.contextgraph.testing.SentrySink;
 import io.contextgraph.testing.Uploads;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,8 @@ class WorkerPromisesIT {
             throws Exception {
         try (RedisServer redis = new RedisServer();
              S3ProxyServer s3 = S3ProxyServer.startTransient();
-             ResponseGate gate = new ResponseGate(s3.endpoint().getPort());
-             S3RequestLog log = new S3RequestLog(s3.endpoint().getPort());
+             S3Relay gate = new S3Relay(s3.endpoint().getPort());
+             S3Relay log = new S3Relay(s3.endpoint().getPort());
              RoleProcess web = RoleProcess.builder("web").name("grace-cut-web").redis(redis.port()).start()
                      .awaitHttp(Duration.ofSeconds(60))) {
             s3.createBucket(BUCKET);
@@ -87,7 +86,7 @@ class WorkerPromisesIT {
     void theWorkerNeverReadsAnObjectBackNorListsTheParts() throws Exception {
         try (RedisServer redis = new RedisServer();
              S3ProxyServer s3 = S3ProxyServer.startTransient();
-             S3RequestLog log = new S3RequestLog(s3.endpoint().getPort());
+             S3Relay log = new S3Relay(s3.endpoint().getPort());
              RoleProcess web = RoleProcess.builder("web").name("no-read-web").redis(redis.port()).start()
                      .awaitHttp(Duration.ofSeconds(60))) {
             s3.createBucket(BUCKET);
@@ -112,7 +111,7 @@ class WorkerPromisesIT {
                 assertThat(s3.listKeys(BUCKET, "v1/sessions/user=" + kept + "/")).isEmpty();
                 assertThat(worker.output()).contains("upload.forgotten");
             }
-            List<S3RequestLog.Request> requests = log.requests();
+            List<S3Relay.Request> requests = log.requests();
             System.out.println("worker's S3 requests: " + requests);
             assertThat(requests).as("the worker wrote and deleted through this log")
                     .anyMatch(r -> r.method().equals("PUT") && r.object())
@@ -248,7 +247,7 @@ class WorkerPromisesIT {
     }
 
     /** The API calls of deploy.md's table of the worker's S3 actions, by request shape (path-style addressing). */
-    private static boolean granted(S3RequestLog.Request r) {
+    private static boolean granted(S3Relay.Request r) {
         List<String> query = r.queryNames();
         if (r.object()) {
             return switch (r.method()) {

@@ -14,13 +14,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback TCP relay in front of an S3 API that notes the shape of every HTTP request passing through: its method,
- * whether it names an object or only a bucket, and the names of its query parameters. Keys and values are not kept,
- * so nothing of an upload's user or content ends up in a test's output. Answers are passed on untouched.
+ * A loopback TCP relay in front of an S3 API that notes the shape of every HTTP request passing through and can hold
+ * back the answers.
+ *
+ * <p>A request's shape is its method, whether it names an object or only a bucket, and the names of its query
+ * parameters. Keys and values are not kept, so nothing of an upload's user or content ends up in a test's output.
+ * While answers are held, what the server sends is read but not passed on, so a test knows the request was served
+ * and its client still waits for the answer.
  */
-public final class S3RequestLog implements AutoCloseable {
+public final class S3Relay implements AutoCloseable {
     /** One request as S3 saw it, e.g. {@code PUT object} or {@code GET bucket ?list-type,prefix}. */
     public record Request(String method, boolean object, List<String> queryNames) {
         @Override
@@ -33,8 +38,11 @@ public final class S3RequestLog implements AutoCloseable {
     private final int upstreamPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger heldAnswers = new AtomicInteger();
+    private final Object gate = new Object();
+    private boolean holding;
 
-    public S3RequestLog(int upstreamPort) throws IOException {
+    public S3Relay(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(this::accept);
@@ -52,6 +60,26 @@ public final class S3RequestLog implements AutoCloseable {
     /** Forgets the requests so far (e.g. a client's start-up checks). */
     public void clear() {
         requests.clear();
+    }
+
+    /** From now on, answers wait until {@link #release()}. */
+    public void hold() {
+        synchronized (gate) {
+            holding = true;
+        }
+    }
+
+    /** Passes on the answers held so far and every later one. */
+    public void release() {
+        synchronized (gate) {
+            holding = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** How many pieces of an answer arrived from the server while held (at least one per answer held). */
+    public int heldAnswers() {
+        return heldAnswers.get();
     }
 
     private void accept() {
@@ -100,20 +128,32 @@ public final class S3RequestLog implements AutoCloseable {
                 out.flush();
             }
         } catch (IOException | RuntimeException e) {
-            // a side closed, or the log is closing
+            // a side closed, or the relay is closing
         }
     }
 
-    private static void relayAnswers(Socket from, Socket to) {
+    private void relayAnswers(Socket from, Socket to) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                awaitRelease();
                 out.write(buffer, 0, n);
                 out.flush();
             }
-        } catch (IOException e) {
-            // a side closed, or the log is closing
+        } catch (IOException | InterruptedException e) {
+            // a side closed, or the relay is closing
+        }
+    }
+
+    private void awaitRelease() throws InterruptedException {
+        synchronized (gate) {
+            if (holding) {
+                heldAnswers.incrementAndGet();
+            }
+            while (holding) {
+                gate.wait();
+            }
         }
     }
 
@@ -202,6 +242,7 @@ public final class S3RequestLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        release();
         server.close();
         for (Socket socket : sockets) {
             socket.close();
