@@ -173,11 +173,7 @@ class DataRecipesIT {
 
     /** The commands of the sh block between the jq markers of docs/data.md, each under its comment line. */
     static List<String> jqRecipes() throws IOException {
-        String doc = Files.readString(BASEDIR.resolve("docs/data.md"));
-        int begin = doc.indexOf("<!-- jq:begin -->");
-        int end = doc.indexOf("<!-- jq:end -->");
-        assertThat(begin).as("docs/data.md marks its jq recipes").isNotNegative();
-        Matcher block = SH_BLOCK.matcher(doc.substring(begin, end));
+        Matcher block = SH_BLOCK.matcher(markedSection("jq"));
         assertThat(block.find()).as("an sh block between the jq markers").isTrue();
         List<String> recipes = new ArrayList<>();
         for (String recipe : block.group(1).strip().split("\n\\s*\n")) {
@@ -212,13 +208,19 @@ class DataRecipesIT {
         return out;
     }
 
+    /** The part of docs/data.md between {@code <!-- name:begin -->} and {@code <!-- name:end -->}. */
+    private static String markedSection(String name) throws IOException {
+        String doc = Files.readString(BASEDIR.resolve("docs/data.md"));
+        int begin = doc.indexOf("<!-- " + name + ":begin -->");
+        int end = doc.indexOf("<!-- " + name + ":end -->");
+        assertThat(begin).as("docs/data.md marks its " + name + " recipes").isNotNegative();
+        assertThat(end).as("docs/data.md ends its " + name + " recipes").isGreaterThan(begin);
+        return doc.substring(begin, end);
+    }
+
     /** Every SQL block between the duckdb markers of docs/data.md. */
     static List<String> duckDbRecipes() throws IOException {
-        String doc = Files.readString(BASEDIR.resolve("docs/data.md"));
-        int begin = doc.indexOf("<!-- duckdb:begin -->");
-        int end = doc.indexOf("<!-- duckdb:end -->");
-        assertThat(begin).as("docs/data.md marks its DuckDB recipes").isNotNegative();
-        Matcher blocks = SQL_BLOCK.matcher(doc.substring(begin, end));
+        Matcher blocks = SQL_BLOCK.matcher(markedSection("duckdb"));
         List<String> queries = new ArrayList<>();
         while (blocks.find()) {
             queries.add(blocks.group(1).strip().replaceAll(";$", ""));

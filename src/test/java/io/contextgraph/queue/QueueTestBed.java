@@ -73,12 +73,7 @@ public final class QueueTestBed implements AutoCloseable, AfterAllCallback {
 
     /** How many scripts a server ran by their SHA1 so far (INFO commandstats). */
     public static long scriptCalls(RedisServer server) {
-        for (String line : server.cli("INFO", "commandstats").split("\\R")) {
-            if (line.startsWith("cmdstat_evalsha:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
-            }
-        }
-        return 0;
+        return server.commandCalls("evalsha");
     }
 
     public static void sleep(long millis) {

@@ -37,7 +37,6 @@ class WorkerPromisesIT {
         try (RedisServer redis = new RedisServer();
              S3ProxyServer s3 = S3ProxyServer.startTransient();
              S3Relay gate = new S3Relay(s3.endpoint().getPort());
-             S3Relay log = new S3Relay(s3.endpoint().getPort());
              RoleProcess web = RoleProcess.builder("web").name("grace-cut-web").redis(redis.port()).start()
                      .awaitHttp(Duration.ofSeconds(60))) {
             s3.createBucket(BUCKET);
@@ -64,12 +63,14 @@ class WorkerPromisesIT {
             // S3Proxy stored the held PUT; without it, only the next worker's write can be there afterwards.
             s3.client().deleteObject(b -> b.bucket(BUCKET).key(s3.listKeys(BUCKET, prefix).get(0)));
             assertThat(s3.listKeys(BUCKET, prefix)).isEmpty();
-            try (RoleProcess taker = worker(redis, log.port(), "grace-cut-taker").start()
+            gate.release(); // the stuck worker is gone: its held answer goes nowhere
+            gate.clear();
+            try (RoleProcess taker = worker(redis, gate.port(), "grace-cut-taker").start()
                     .awaitLog("worker started", Duration.ofSeconds(60))) {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                         .until(() -> "0".equals(redis.cli("XLEN", "cg:tasks").strip()));
                 assertThat(s3.listKeys(BUCKET, prefix)).hasSize(1);
-                assertThat(log.requests()).filteredOn(r -> r.method().equals("PUT") && r.object())
+                assertThat(gate.requests()).filteredOn(r -> r.method().equals("PUT") && r.object())
                         .as("one write of the handed-back task").hasSize(1);
                 assertThat(taker.output()).doesNotContain("worker.task_failed");
             }
@@ -146,7 +147,7 @@ class WorkerPromisesIT {
                 assertThat(outageReports(sentry)).isZero();
 
                 for (int outage = 1; outage <= 2; outage++) {
-                    long pollsBefore = commandCalls(redis, "xautoclaim");
+                    long pollsBefore = redis.commandCalls("xautoclaim");
                     redis.pause();
                     try {
                         int expected = outage;
@@ -160,7 +161,7 @@ class WorkerPromisesIT {
                     // Each poll starts with an XAUTOCLAIM; those of the timed-out polls reach Redis when it runs again.
                     // At most one poll after the resume adds two (deletes, then uploads) before this count is taken, so
                     // five or more mean at least three polls failed during the outage.
-                    assertThat(commandCalls(redis, "xautoclaim") - pollsBefore).as("polls sent during outage " + outage)
+                    assertThat(redis.commandCalls("xautoclaim") - pollsBefore).as("polls sent during outage " + outage)
                             .isGreaterThanOrEqualTo(5);
                     storeOneUpload(web, s3, redis, user, marker + "-after-" + outage);
                     assertThat(outageReports(sentry)).as("nothing more reported once Redis is back")
@@ -237,13 +238,6 @@ class WorkerPromisesIT {
     private static long outageReports(SentrySink sentry) {
         return sentry.bodies().stream()
                 .filter(e -> e.contains("\"type\":\"event\"") && e.contains("worker cannot read the queue")).count();
-    }
-
-    /** How many times Redis has run a command, from INFO commandstats ({@code cmdstat_<name>:calls=N,...}). */
-    private static long commandCalls(RedisServer redis, String command) {
-        return redis.cli("INFO", "commandstats").lines().filter(l -> l.startsWith("cmdstat_" + command + ":"))
-                .map(l -> l.substring(l.indexOf("calls=") + 6, l.indexOf(',', l.indexOf("calls="))))
-                .mapToLong(Long::parseLong).findFirst().orElse(0);
     }
 
     /** The API calls of deploy.md's table of the worker's S3 actions, by request shape (path-style addressing). */

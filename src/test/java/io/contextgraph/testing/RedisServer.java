@@ -149,6 +149,14 @@ public final class RedisServer implements AutoCloseable {
         awaitExit();
     }
 
+    /** How many times this server has run {@code command} (lower case) so far, from INFO commandstats. */
+    public long commandCalls(String command) {
+        String prefix = "cmdstat_" + command + ":calls=";
+        return cli("INFO", "commandstats").lines().filter(line -> line.startsWith(prefix))
+                .mapToLong(line -> Long.parseLong(line.substring(prefix.length(), line.indexOf(','))))
+                .findFirst().orElse(0);
+    }
+
     /** Runs redis-cli against this server and returns its output, trimmed. */
     public String cli(String... args) {
         List<String> command = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
